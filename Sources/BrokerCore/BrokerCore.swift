@@ -1,0 +1,1 @@
+// BrokerCore: see the module's files.

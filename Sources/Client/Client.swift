@@ -1,0 +1,1 @@
+// Client: see the module's files.

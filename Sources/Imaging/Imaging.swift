@@ -1,0 +1,1 @@
+// Imaging: see the module's files.

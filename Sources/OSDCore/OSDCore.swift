@@ -1,0 +1,1 @@
+// OSDCore: see the module's files.

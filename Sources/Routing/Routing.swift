@@ -1,0 +1,1 @@
+// Routing: see the module's files.

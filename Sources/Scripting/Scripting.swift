@@ -1,0 +1,1 @@
+// Scripting: see the module's files.

@@ -1,0 +1,2 @@
+import Testing
+@Test func placeholderCodecTests() { #expect(Bool(true)) }
