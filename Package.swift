@@ -23,12 +23,13 @@ let package = Package(
         .package(url: "https://github.com/jpsim/Yams", from: "5.0.1"),
     ],
     targets: [
-        // C libraries: one module map + shim header each.
-        cLibrary("CLuaJIT", pkgConfig: "luajit"),
+        // C libraries: one module map + shim header each. Only MagickWand needs pkg-config
+        // (its headers include each other by paths relative to two include folders).
+        cLibrary("CLuaJIT"),
         cLibrary("CLevelDB"),
         cLibrary("CMagickWand", pkgConfig: "MagickWand"),
-        cLibrary("CZeroMQ", pkgConfig: "libzmq"),
-        cLibrary("CMsgpack", pkgConfig: "msgpack"),
+        cLibrary("CZeroMQ"),
+        cLibrary("CMsgpack"),
 
         // Wire messages (msgpack). Depends on no other Sepia module.
         .target(name: "Codec", dependencies: ["CMsgpack"]),

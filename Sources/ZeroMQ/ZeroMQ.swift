@@ -1,1 +1,0 @@
-// ZeroMQ: see the module's files.
