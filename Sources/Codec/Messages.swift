@@ -63,12 +63,15 @@ public enum Op: Sendable, Equatable {
     case omapClear
     case omapGetHeader
     case omapSetHeader(data: Bytes)
+    /// Object names of the request's shard (`Request.shard`), strictly after `startAfter`,
+    /// starting with `prefix`, at most `max`. Result: `.keys`.
+    case listObjects(startAfter: Bytes, prefix: Bytes, max: UInt64)
 
     /// True for ops that never change the object. exec/call decide at run time.
     public var isPrimitiveRead: Bool {
         switch self {
         case .stat, .read, .getXattr, .getXattrs, .omapGetKeys, .omapGetVals,
-             .omapGetValsByKeys, .omapGetHeader: true
+             .omapGetValsByKeys, .omapGetHeader, .listObjects: true
         default: false
         }
     }
@@ -150,10 +153,13 @@ public struct Request: Sendable, Equatable {
     /// nil: the worker's configured default.
     public var durability: Durability?
     public var limits: CallLimits
+    /// Route to this shard instead of the oid's (for listing a shard's objects).
+    public var shard: UInt32?
 
     public init(client: Bytes = [], id: UInt64, oid: Bytes, ops: [Op], flags: RequestFlags = [],
                 timeoutMillis: UInt64? = nil, durability: Durability? = nil,
-                limits: CallLimits = CallLimits(), version: Int = protocolVersion) {
+                limits: CallLimits = CallLimits(), shard: UInt32? = nil, version: Int = protocolVersion) {
+        self.shard = shard
         self.version = version
         self.client = client
         self.id = id

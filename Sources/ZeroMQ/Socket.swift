@@ -223,7 +223,14 @@ public typealias Bytes = [UInt8]
 public enum Poller {
     /// Returns, per socket, whether it has a message. `timeoutMillis` -1 waits forever.
     public static func poll(_ sockets: [Socket], timeoutMillis: Int) throws(ZMQError) -> [Bool] {
+        try poll(sockets, fds: [], timeoutMillis: timeoutMillis)
+    }
+
+    /// Polls sockets and plain file descriptors (e.g. an eventfd used to wake a socket's
+    /// owner thread) for readability, in that order.
+    public static func poll(_ sockets: [Socket], fds: [Int32], timeoutMillis: Int) throws(ZMQError) -> [Bool] {
         var items = sockets.map { zmq_pollitem_t(socket: $0.handle, fd: 0, events: Int16(ZMQ_POLLIN), revents: 0) }
+        items += fds.map { zmq_pollitem_t(socket: nil, fd: $0, events: Int16(ZMQ_POLLIN), revents: 0) }
         var rc: Int32
         repeat {
             rc = zmq_poll(&items, Int32(items.count), timeoutMillis)

@@ -1,1 +1,0 @@
-// Client: see the module's files.

@@ -1,0 +1,191 @@
+// The client's one socket and the thread that owns it. Callers on any thread hand frames over
+// through a locked queue and an eventfd; the I/O thread sends them, receives replies and
+// completes the waiting callers, so many requests share one DEALER socket.
+import Codec
+import Foundation
+import Synchronization
+import ZeroMQ
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// A reply or a time-out, handed to whoever waits for a request id.
+typealias ReplyHandler = @Sendable (Result<Bytes, ClientError>) -> Void
+
+final class Connection: @unchecked Sendable {
+    // @unchecked Sendable: `socket` and `pending` are touched only by the I/O thread; the
+    // outbox and its closed flag are guarded by `lock`; `wakeFD` is an eventfd (thread-safe).
+
+    private struct Outgoing {
+        var id: UInt64
+        var frames: [Bytes]
+        var deadline: ContinuousClock.Instant
+        var handler: ReplyHandler
+    }
+
+    private struct Waiting {
+        var deadline: ContinuousClock.Instant
+        var handler: ReplyHandler
+    }
+
+    private let socket: Socket
+    private let wakeFD: Int32
+    private let lock = Mutex<(outbox: [Outgoing], closed: Bool)>(([], false))
+    private var pending: [UInt64: Waiting] = [:]
+    private var adminWaiting: [Waiting] = []
+    private var thread: Thread?
+    private let maxFrameBytes: Int
+
+    init(endpoint: String, curve: CurveClientKeys?, maxFrameBytes: Int) throws(ClientError) {
+        self.maxFrameBytes = maxFrameBytes
+        do {
+            socket = try Socket(.dealer)
+            try socket.setHighWaterMarks(send: 0, receive: 0)
+            try socket.setReconnectInterval(100, max: 1000)
+            if let curve {
+                try socket.makeCurveClient(serverKey: curve.serverPublicKey, publicKey: curve.publicKey,
+                                           secretKey: curve.secretKey)
+            }
+            try socket.connect(endpoint)
+        } catch {
+            throw .connection("cannot connect to \(endpoint): \(error)")
+        }
+        wakeFD = eventfd(0, Int32(EFD_NONBLOCK | EFD_CLOEXEC))
+        guard wakeFD >= 0 else { throw .connection("eventfd failed") }
+        let t = Thread { [unowned self] in self.loop() }
+        t.name = "sepia-client-io"
+        thread = t
+        t.start()
+    }
+
+    deinit { Glibc.close(wakeFD) }
+
+    /// Queues a request body; `handler` runs on the I/O thread with the reply or a time-out.
+    func submit(id: UInt64, body: Bytes, timeout: Duration, handler: @escaping ReplyHandler) {
+        enqueue(Outgoing(id: id, frames: [Frames.delimiter, body], deadline: .now + timeout, handler: handler))
+    }
+
+    /// Queues an admin request (replies come back in order).
+    func submitAdmin(body: Bytes, timeout: Duration, handler: @escaping ReplyHandler) {
+        enqueue(Outgoing(id: 0, frames: [Frames.delimiter, Frames.admin, body], deadline: .now + timeout, handler: handler))
+    }
+
+    private func enqueue(_ item: Outgoing) {
+        let accepted = lock.withLock { state -> Bool in
+            if state.closed { return false }
+            state.outbox.append(item)
+            return true
+        }
+        guard accepted else {
+            item.handler(.failure(.closed))
+            return
+        }
+        var one: UInt64 = 1
+        _ = write(wakeFD, &one, 8)
+    }
+
+    func close() {
+        lock.withLock { $0.closed = true }
+        var one: UInt64 = 1
+        _ = write(wakeFD, &one, 8)
+    }
+
+    // MARK: - I/O thread
+
+    private func loop() {
+        var lastExpiry = ContinuousClock.now
+        while true {
+            let timeout = pending.isEmpty && adminWaiting.isEmpty ? 1000 : 10
+            let ready: [Bool]
+            do {
+                ready = try Poller.poll([socket], fds: [wakeFD], timeoutMillis: timeout)
+            } catch {
+                break
+            }
+            if ready[1] {
+                var value: UInt64 = 0
+                _ = read(wakeFD, &value, 8)
+            }
+            let (outbox, closed) = lock.withLock { state in
+                let items = state.outbox
+                state.outbox.removeAll(keepingCapacity: true)
+                return (items, state.closed)
+            }
+            if closed {
+                failAll(outbox)
+                break
+            }
+            for item in outbox { send(item) }
+            if ready[0] { receiveAll() }
+            let now = ContinuousClock.now
+            if now - lastExpiry >= .milliseconds(5) {
+                lastExpiry = now
+                expire(now: now)
+            }
+        }
+        socket.close()
+    }
+
+    private func send(_ item: Outgoing) {
+        do {
+            try socket.send(item.frames)
+        } catch {
+            item.handler(.failure(.connection("send failed: \(error)")))
+            return
+        }
+        let waiting = Waiting(deadline: item.deadline, handler: item.handler)
+        if item.frames.count == 3 {
+            adminWaiting.append(waiting)
+        } else {
+            // A resend under the same id replaces the earlier waiter: one caller, one answer.
+            pending[item.id] = waiting
+        }
+    }
+
+    private func receiveAll() {
+        while let frames = try? socket.receive(dontWait: true) {
+            if frames.count == 3, frames[1] == Frames.admin {
+                if !adminWaiting.isEmpty { adminWaiting.removeFirst().handler(.success(frames[2])) }
+                continue
+            }
+            guard frames.count == 2, let body = frames.last,
+                  let id = try? Reply.peekID(body) else { continue }
+            // A duplicate or late reply (after a time-out) has no waiter and is dropped.
+            if let waiting = pending.removeValue(forKey: id) {
+                waiting.handler(.success(body))
+            }
+        }
+    }
+
+    private func expire(now: ContinuousClock.Instant) {
+        for (id, waiting) in pending where waiting.deadline <= now {
+            pending.removeValue(forKey: id)
+            waiting.handler(.failure(.timedOut(requestID: id, after: .zero, attempts: 1)))
+        }
+        while let first = adminWaiting.first, first.deadline <= now {
+            adminWaiting.removeFirst()
+            first.handler(.failure(.timedOut(requestID: 0, after: .zero, attempts: 1)))
+        }
+    }
+
+    private func failAll(_ outbox: [Outgoing]) {
+        for item in outbox { item.handler(.failure(.closed)) }
+        for (_, waiting) in pending { waiting.handler(.failure(.closed)) }
+        pending.removeAll()
+        for waiting in adminWaiting { waiting.handler(.failure(.closed)) }
+        adminWaiting.removeAll()
+    }
+}
+
+/// CURVE keys a client presents (Z85).
+public struct CurveClientKeys: Sendable {
+    public var serverPublicKey: String
+    public var publicKey: String
+    public var secretKey: String
+    public init(serverPublicKey: String, publicKey: String, secretKey: String) {
+        self.serverPublicKey = serverPublicKey
+        self.publicKey = publicKey
+        self.secretKey = secretKey
+    }
+}

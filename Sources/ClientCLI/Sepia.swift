@@ -1,0 +1,27 @@
+// `sepia`: the command line of a Sepia cluster.
+import ArgumentParser
+
+@main
+struct Sepia: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "sepia",
+        abstract: "Run Lua handlers next to your objects, and make thumbnails in bulk.",
+        discussion: """
+        Every command finds the local cluster started by `sepia cluster up` without
+        configuration. Elsewhere: --broker, SEPIA_BROKER, or `client.broker` in the config file.
+
+        Examples:
+          sepia cluster up --workers 2 --detach
+          sepia put photo.jpg ./photo.jpg
+          sepia exec counter ./counter.lua incr --input 5
+          sepia call photo.jpg hash.sha256
+          sepia thumbs make --spec 256x256 --prefix img/
+          sepia status
+        """,
+        version: "0.1.0",
+        subcommands: [
+            Cluster.self, Status.self, Exec.self, Call.self,
+            Put.self, Get.self, Stat.self, Remove.self, List.self,
+            Xattr.self, Omap.self, Thumbs.self, Bench.self, Keygen.self,
+        ])
+}

@@ -1,0 +1,168 @@
+// Starts a broker and N workers on loopback, restarts crashed workers, stops all cleanly.
+// Used by `sepia cluster up` and by `sepia bench --workers N`.
+import Foundation
+import Synchronization
+
+final class Supervisor: @unchecked Sendable {
+    // @unchecked Sendable: `children` and `stopping` are guarded by `lock`; termination
+    // handlers run on Foundation's private queue and only take the lock.
+
+    struct Options {
+        var workers = 1
+        var threadsPerWorker = 0
+        var dataRoot = "./sepia-data"
+        var configFile: String?
+        var clientEndpoint = LocalCluster.fallbackClientEndpoint
+        var workerEndpoint = LocalCluster.fallbackWorkerEndpoint
+        var classesDirectory: String?
+        var shards: Int?
+        /// Where children's stderr goes (nil: inherit).
+        var logFile: String?
+        var quiet = false
+    }
+
+    let options: Options
+    private let lock = NSLock()
+    private var broker: Process?
+    private var workers: [Int: Process] = [:]
+    private var stopping = false
+    private(set) var clientEndpoint = ""
+    private(set) var workerEndpoint = ""
+    private var logHandle: FileHandle?
+    private var restarts = 0
+
+    init(options: Options) { self.options = options }
+
+    /// Starts the broker and the workers; returns once the broker listens.
+    func start() throws {
+        try FileManager.default.createDirectory(atPath: options.dataRoot, withIntermediateDirectories: true)
+        if let logFile = options.logFile {
+            FileManager.default.createFile(atPath: logFile, contents: nil)
+            logHandle = FileHandle(forWritingAtPath: logFile)
+            logHandle?.seekToEndOfFile()
+        }
+        try startBroker()
+        for i in 0..<options.workers { try startWorker(i) }
+    }
+
+    private func startBroker() throws {
+        let p = Process()
+        p.executableURL = LocalCluster.binary("sepia-broker")
+        var args = ["--client-endpoint", options.clientEndpoint, "--worker-endpoint", options.workerEndpoint]
+        if let c = options.configFile { args += ["--config", c] }
+        if let s = options.shards { args += ["--shards", String(s)] }
+        p.arguments = args
+        let out = Pipe()
+        p.standardOutput = out
+        if let logHandle { p.standardError = logHandle }
+        p.terminationHandler = { [weak self] proc in self?.brokerExited(proc) }
+        do { try p.run() } catch {
+            throw CLIError.failed("cannot start \(p.executableURL!.path): \(error.localizedDescription)")
+        }
+        lock.withLock { broker = p }
+        // The broker prints `sepia-broker: listening client=E worker=E` once bound.
+        let line = try readLine(from: out.fileHandleForReading, prefix: "sepia-broker: listening", timeout: 10)
+        for part in line.split(separator: " ") {
+            if part.hasPrefix("client=") { clientEndpoint = String(part.dropFirst(7)) }
+            if part.hasPrefix("worker=") { workerEndpoint = String(part.dropFirst(7)) }
+        }
+        // Keep draining stdout so the broker never blocks on a full pipe.
+        let handle = out.fileHandleForReading
+        Thread.detachNewThread { while !handle.availableData.isEmpty {} }
+    }
+
+    private func startWorker(_ index: Int) throws {
+        let p = Process()
+        p.executableURL = LocalCluster.binary("sepia-osd")
+        var args = ["--broker", workerEndpoint, "--data", options.dataRoot]
+        if options.threadsPerWorker > 0 { args += ["--threads", String(options.threadsPerWorker)] }
+        if let c = options.configFile { args += ["--config", c] }
+        if let d = options.classesDirectory { args += ["--classes", d] }
+        p.arguments = args
+        if let logHandle {
+            p.standardOutput = logHandle
+            p.standardError = logHandle
+        }
+        p.terminationHandler = { [weak self] proc in self?.workerExited(index, proc) }
+        try p.run()
+        lock.withLock { workers[index] = p }
+    }
+
+    private func brokerExited(_ p: Process) {
+        let stopping = lock.withLock { self.stopping }
+        if !stopping {
+            say("broker exited (status \(p.terminationStatus)); restarting")
+            try? startBroker()
+        }
+    }
+
+    private func workerExited(_ index: Int, _ p: Process) {
+        let (stopping, count) = lock.withLock { () -> (Bool, Int) in
+            restarts += 1
+            return (self.stopping, restarts)
+        }
+        guard !stopping else { return }
+        say("worker \(index) (pid \(p.processIdentifier)) exited (\(p.terminationReason == .uncaughtSignal ? "signal" : "status") \(p.terminationStatus)); restarting")
+        // Back off a little when workers crash in a loop.
+        if count > 3 { Thread.sleep(forTimeInterval: min(2, 0.1 * Double(count))) }
+        try? startWorker(index)
+    }
+
+    var workerPIDs: [Int32] { lock.withLock { workers.sorted { $0.key < $1.key }.map { $0.value.processIdentifier } } }
+    var brokerPID: Int32? { lock.withLock { broker?.processIdentifier } }
+
+    /// SIGTERM to the workers (they finish in-flight work and say goodbye), then the broker.
+    func stop(timeout: TimeInterval = 15) {
+        let (ws, b) = lock.withLock { () -> ([Process], Process?) in
+            stopping = true
+            return (Array(workers.values), broker)
+        }
+        for w in ws where w.isRunning { w.terminate() }
+        waitAll(ws, timeout: timeout)
+        if let b, b.isRunning {
+            b.terminate()
+            waitAll([b], timeout: 5)
+        }
+    }
+
+    private func waitAll(_ ps: [Process], timeout: TimeInterval) {
+        let deadline = Date().addingTimeInterval(timeout)
+        for p in ps {
+            while p.isRunning && Date() < deadline { usleep(10_000) }
+            if p.isRunning { kill(p.processIdentifier, SIGKILL) }
+        }
+    }
+
+    private func say(_ text: String) {
+        guard !options.quiet else { return }
+        FileHandle.standardError.write(Data("sepia cluster: \(text)\n".utf8))
+    }
+
+    private func readLine(from handle: FileHandle, prefix: String, timeout: TimeInterval) throws -> String {
+        let found = Mutex<String?>(nil)
+        let done = DispatchSemaphore(value: 0)
+        Thread.detachNewThread {
+            var buffer = Data()
+            while true {
+                let chunk = handle.availableData
+                if chunk.isEmpty { break }
+                buffer.append(chunk)
+                while let nl = buffer.firstIndex(of: 0x0A) {
+                    let line = String(decoding: buffer[buffer.startIndex..<nl], as: UTF8.self)
+                    buffer.removeSubrange(buffer.startIndex...nl)
+                    if line.hasPrefix(prefix) {
+                        found.withLock { $0 = line }
+                        done.signal()
+                        return
+                    }
+                }
+            }
+            done.signal()
+        }
+        _ = done.wait(timeout: .now() + timeout)
+        guard let line = found.withLock({ $0 }) else {
+            throw CLIError.failed("the broker did not start (see \(options.logFile ?? "stderr")); is the port in use?")
+        }
+        return line
+    }
+}

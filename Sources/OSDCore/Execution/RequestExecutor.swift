@@ -1,0 +1,86 @@
+// Runs one request against its shard: the ops in order, as one transaction. Lua calls go to
+// the slot's runtime; primitives go straight to the staged transaction. Nothing here commits
+// durably: the slot stages the effects and syncs once per round (group commit).
+import Codec
+import Scripting
+import Storage
+
+/// The outcome of executing one request: the reply and whether the shard has staged writes
+/// that must be synced before the reply may leave.
+struct Execution {
+    var reply: Bytes
+    var needsSync: Bool
+}
+
+/// Executes requests on one worker thread. Owns nothing but references: the runtime and the
+/// shard stores belong to the slot.
+struct RequestExecutor {
+    let runtime: LuaRuntime
+    let settings: OSDSettings
+    let logSink: @Sendable (String) -> Void
+
+    /// Executes `request` on `store`. Any failure becomes a reply; nothing throws out.
+    func execute(_ request: Request, on store: ShardStore, receivedAt: ContinuousClock.Instant) -> Execution {
+        let recordKey: Bytes? = request.client.isEmpty ? nil : ShardStore.recordKey(client: request.client, id: request.id)
+        if let recordKey, let recorded = store.recordedReply(for: recordKey) {
+            // A retry of a request that already committed: answer what it answered then.
+            return Execution(reply: recorded, needsSync: false)
+        }
+        let readOnly = request.flags.contains(.readOnly)
+        let txn = store.transaction(oid: request.oid, readOnly: readOnly)
+        var results: [OpResult] = []
+        results.reserveCapacity(request.ops.count)
+        var rc: Int32 = 0
+        var logs: [String]? = request.flags.contains(.wantLogs) ? [] : nil
+
+        for op in request.ops {
+            switch op {
+            case .exec, .call:
+                let context = CallContext(
+                    requestID: request.id,
+                    limits: request.limits,
+                    deadline: request.timeoutMillis.map { receivedAt + .milliseconds(Int64($0)) },
+                    readOnly: readOnly,
+                    wantLogs: logs != nil,
+                    log: logSink)
+                let outcome: CallOutcome
+                if case .exec(let script, let handler, let input) = op {
+                    outcome = runtime.exec(script: script, handler: handler, input: input, object: txn, context: context)
+                } else if case .call(let className, let method, let input) = op {
+                    outcome = runtime.call(className: className, method: method, input: input, object: txn, context: context)
+                } else {
+                    preconditionFailure("unreachable")
+                }
+                logs?.append(contentsOf: outcome.logs)
+                results.append(.output(rc: outcome.rc, data: outcome.output))
+                if outcome.rc < 0 {
+                    // Output written before the failure still goes back; nothing commits.
+                    let info = outcome.error ?? ErrorInfo(kind: .rc, message: "handler returned \(outcome.rc)")
+                    let reply = Reply(id: request.id, rc: outcome.rc, results: results, error: info, logs: logs)
+                    return Execution(reply: reply.encode(), needsSync: false)
+                }
+                rc = outcome.rc
+            case .listObjects(let startAfter, let prefix, let max):
+                let page = store.listObjects(startAfter: startAfter, prefix: prefix, max: Int(clamping: max))
+                results.append(.keys(page.names, more: page.more))
+            default:
+                do {
+                    results.append(try txn.apply(op))
+                } catch {
+                    let reply = Reply(id: request.id, rc: error.rc, results: results, error: error.info, logs: logs)
+                    return Execution(reply: reply.encode(), needsSync: false)
+                }
+            }
+        }
+
+        let reply = Reply(id: request.id, rc: rc, results: results, logs: logs).encode()
+        guard txn.hasWrites else { return Execution(reply: reply, needsSync: false) }
+        do {
+            try store.stage(txn, record: recordKey.map { (key: $0, reply: reply) })
+        } catch {
+            return Execution(reply: Reply(id: request.id, failure: error).encode(), needsSync: false)
+        }
+        let durability = request.durability ?? settings.defaultDurability
+        return Execution(reply: reply, needsSync: durability == .sync)
+    }
+}

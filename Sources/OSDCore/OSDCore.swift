@@ -1,1 +1,0 @@
-// OSDCore: see the module's files.

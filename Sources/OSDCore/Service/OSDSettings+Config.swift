@@ -1,0 +1,36 @@
+// Maps the configuration file's sections onto a worker's settings.
+import Codec
+import Config
+
+extension OSDSettings {
+    public init(config c: SepiaConfig, name: String? = nil) {
+        self.init()
+        brokerEndpoint = c.broker.workerEndpoint
+        dataRoot = c.cluster.dataRoot
+        threads = c.osd.threads
+        self.name = name ?? ""
+        defaultDurability = Durability(rawValue: c.osd.durability) ?? .sync
+        heartbeatIntervalMillis = c.broker.heartbeatIntervalMs
+        heartbeatLiveness = c.broker.heartbeatLiveness
+        groupCommitMax = c.osd.groupCommitMax
+        dedupMaxEntries = c.osd.dedupMaxEntries
+        dedupMaxAgeSeconds = c.osd.dedupMaxAgeS
+        maxFrameBytes = c.broker.maxFrameBytes
+        maxObjectBytes = UInt64(c.limits.maxObjectBytes)
+        maxXattrBytes = c.limits.maxXattrBytes
+        maxOmapEntriesPerRequest = c.limits.maxOmapEntriesPerRequest
+        maxOmapBytesPerRequest = c.limits.maxOmapBytesPerRequest
+        classesDirectory = c.osd.classesDir
+        instructionLimit = UInt64(c.lua.instructionLimit)
+        timeLimitMillis = UInt64(c.lua.timeLimitMs)
+        memoryLimitBytes = UInt64(c.lua.memoryLimitBytes)
+        outputLimitBytes = UInt64(c.lua.outputLimitBytes)
+        scriptCacheEntries = c.lua.scriptCacheEntries
+        maxScriptBytes = c.lua.maxScriptBytes
+        maxPixels = c.imaging.maxPixels
+        imagePolicyDirectory = c.imaging.policyDir.isEmpty ? nil : c.imaging.policyDir
+        curveServerPublicKey = c.security.curveServerPublicKey
+        curvePublicKey = c.security.clientPublicKey
+        curveSecretKey = c.security.clientSecretKey
+    }
+}

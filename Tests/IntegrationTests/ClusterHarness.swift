@@ -1,0 +1,191 @@
+// Starts the real sepia-broker and sepia-osd binaries on ephemeral loopback ports with a
+// temp data dir, waits until every shard has an owner, and stops them. No mocks.
+import Client
+import Codec
+import Foundation
+import Testing
+
+final class ClusterHarness: @unchecked Sendable {
+    // @unchecked Sendable: mutable state (`workers`) is touched under `lock` only.
+
+    let dataRoot: URL
+    let classesDir: String
+    private(set) var clientEndpoint = ""
+    private(set) var workerEndpoint = ""
+    private var broker: Process?
+    private var workers: [Process] = []
+    private let lock = NSLock()
+    let logFile: URL
+    private let logHandle: FileHandle
+    let shards: Int
+    let extraEnvironment: [String: String]
+
+    static var binDir: URL {
+        let exe = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath()
+        var dir = exe.deletingLastPathComponent()
+        for _ in 0..<4 {
+            if FileManager.default.fileExists(atPath: dir.appendingPathComponent("sepia-osd").path) { return dir }
+            dir = dir.deletingLastPathComponent()
+        }
+        // Fall back to the package's debug build folder.
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        return root.appendingPathComponent(".build/debug")
+    }
+
+    static var repoRoot: URL {
+        URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+    }
+
+    init(workers: Int = 1, threads: Int = 1, shards: Int = 16, classes: String? = nil,
+         environment: [String: String] = [:]) throws {
+        dataRoot = FileManager.default.temporaryDirectory.appendingPathComponent("sepia-it-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dataRoot, withIntermediateDirectories: true)
+        classesDir = classes ?? Self.repoRoot.appendingPathComponent("classes").path
+        logFile = dataRoot.appendingPathComponent("cluster.log")
+        FileManager.default.createFile(atPath: logFile.path, contents: nil)
+        logHandle = FileHandle(forWritingAtPath: logFile.path)!
+        self.shards = shards
+        extraEnvironment = environment
+        try startBroker()
+        for _ in 0..<workers { try addWorker(threads: threads) }
+    }
+
+    deinit {
+        stop()
+        try? FileManager.default.removeItem(at: dataRoot)
+    }
+
+    private func environment() -> [String: String] {
+        var env = ProcessInfo.processInfo.environment
+        env["SEPIA_BROKER_HEARTBEAT_INTERVAL_MS"] = env["SEPIA_BROKER_HEARTBEAT_INTERVAL_MS"] ?? "100"
+        for (k, v) in extraEnvironment { env[k] = v }
+        return env
+    }
+
+    func startBroker(clientEndpoint: String = "tcp://127.0.0.1:*", workerEndpoint: String = "tcp://127.0.0.1:*") throws {
+        let p = Process()
+        p.executableURL = Self.binDir.appendingPathComponent("sepia-broker")
+        p.arguments = ["--client-endpoint", clientEndpoint, "--worker-endpoint", workerEndpoint, "--shards", String(shards)]
+        p.environment = environment()
+        let out = Pipe()
+        p.standardOutput = out
+        p.standardError = logHandle
+        try p.run()
+        broker = p
+        let line = try Self.readLine(out.fileHandleForReading, prefix: "sepia-broker: listening", timeout: .seconds(20))
+        for part in line.split(separator: " ") {
+            if part.hasPrefix("client=") { self.clientEndpoint = String(part.dropFirst(7)) }
+            if part.hasPrefix("worker=") { self.workerEndpoint = String(part.dropFirst(7)) }
+        }
+    }
+
+    @discardableResult
+    func addWorker(threads: Int = 1) throws -> Process {
+        let p = Process()
+        p.executableURL = Self.binDir.appendingPathComponent("sepia-osd")
+        p.arguments = ["--broker", workerEndpoint, "--data", dataRoot.path, "--threads", String(threads),
+                       "--classes", classesDir]
+        p.environment = environment()
+        p.standardOutput = logHandle
+        p.standardError = logHandle
+        try p.run()
+        lock.withLock { workers.append(p) }
+        return p
+    }
+
+    var workerProcesses: [Process] { lock.withLock { workers } }
+    var brokerProcess: Process? { broker }
+
+    func kill(_ p: Process, signal: Int32 = SIGKILL) {
+        Foundation.kill(p.processIdentifier, signal)
+    }
+
+    /// Kills the broker (SIGKILL) and starts a new one on the same endpoints.
+    func restartBroker() throws {
+        if let broker {
+            Foundation.kill(broker.processIdentifier, SIGKILL)
+            broker.waitUntilExit()
+        }
+        try startBroker(clientEndpoint: clientEndpoint, workerEndpoint: workerEndpoint)
+    }
+
+    func stop() {
+        for w in workerProcesses where w.isRunning { w.terminate() }
+        for w in workerProcesses { Self.wait(w, seconds: 10) }
+        if let broker, broker.isRunning {
+            broker.terminate()
+            Self.wait(broker, seconds: 5)
+        }
+    }
+
+    static func wait(_ p: Process, seconds: Double) {
+        let deadline = Date().addingTimeInterval(seconds)
+        while p.isRunning && Date() < deadline { usleep(5000) }
+        if p.isRunning { Foundation.kill(p.processIdentifier, SIGKILL); p.waitUntilExit() }
+    }
+
+    func client(timeout: Duration = .seconds(10), retries: Int = 5) throws -> SepiaClient {
+        var o = ClientOptions(endpoint: clientEndpoint)
+        o.timeout = timeout
+        o.retries = retries
+        return try SepiaClient(options: o)
+    }
+
+    /// Polls the broker's status until `slots` worker slots are registered and every shard
+    /// has an owner.
+    func waitReady(slots: Int, timeout: Duration = .seconds(30)) async throws {
+        let c = try client(timeout: .milliseconds(500), retries: 0)
+        defer { c.close() }
+        let deadline = ContinuousClock.now + timeout
+        var last = ""
+        while ContinuousClock.now < deadline {
+            if let body = try? await c.status(timeout: .milliseconds(500)),
+               let doc = try? JSONSerialization.jsonObject(with: Data(body)) as? [String: Any] {
+                let live = ((doc["workers"] as? [[String: Any]]) ?? []).filter { ($0["state"] as? String) != "dead" }.count
+                let unowned = doc["unownedShards"] as? Int ?? -1
+                if live >= slots && unowned == 0 { return }
+                last = "\(live) slots, \(unowned) unowned shards"
+            }
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        Issue.record("cluster not ready: \(last); log:\n\(log())")
+        throw CancellationError()
+    }
+
+    func log() -> String { (try? String(contentsOf: logFile, encoding: .utf8)) ?? "" }
+
+    static func readLine(_ handle: FileHandle, prefix: String, timeout: Duration) throws -> String {
+        let box = LineBox()
+        let done = DispatchSemaphore(value: 0)
+        Thread.detachNewThread {
+            var buffer = Data()
+            while true {
+                let chunk = handle.availableData
+                if chunk.isEmpty { break }
+                buffer.append(chunk)
+                if let text = String(data: buffer, encoding: .utf8),
+                   let line = text.split(separator: "\n").first(where: { $0.hasPrefix(prefix) }) {
+                    box.set(String(line))
+                    done.signal()
+                    // Keep draining so the child never blocks on a full pipe.
+                    while !handle.availableData.isEmpty {}
+                    return
+                }
+            }
+            done.signal()
+        }
+        _ = done.wait(timeout: .now() + .milliseconds(Int(timeout.components.seconds * 1000)))
+        guard let line = box.get() else { throw HarnessError.brokerDidNotStart }
+        return line
+    }
+}
+
+enum HarnessError: Error { case brokerDidNotStart }
+
+final class LineBox: @unchecked Sendable {
+    // @unchecked Sendable: guarded by the lock.
+    private let lock = NSLock()
+    private var line: String?
+    func set(_ l: String) { lock.withLock { line = l } }
+    func get() -> String? { lock.withLock { line } }
+}
