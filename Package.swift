@@ -75,7 +75,7 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
         ]),
         .executableTarget(name: "ClientCLI", dependencies: [
-            "Client", "Codec", "Config", "ZeroMQ",
+            "Client", "Codec", "Config", "ZeroMQ", "Imaging",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 

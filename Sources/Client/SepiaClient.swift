@@ -26,6 +26,8 @@ public struct ClientOptions: Sendable {
 public struct RequestOptions: Sendable {
     public var readOnly = false
     public var wantLogs = false
+    /// Benchmarks: the worker answers at once without running anything.
+    public var echo = false
     public var durability: Durability?
     public var limits = CallLimits()
     /// Overrides the client's per-attempt timeout.
@@ -81,6 +83,7 @@ public final class SepiaClient: Sendable {
         var flags: RequestFlags = []
         if request.readOnly { flags.insert(.readOnly) }
         if request.wantLogs { flags.insert(.wantLogs) }
+        if request.echo { flags.insert(.echo) }
         let timeout = request.timeout ?? options.timeout
         let sourceOps = ops
         var ops = ops

@@ -134,6 +134,9 @@ public struct RequestFlags: OptionSet, Sendable, Equatable {
     public static let readOnly = RequestFlags(rawValue: 1 << 0)
     /// Return the call's log lines (cls.log, print) in the reply.
     public static let wantLogs = RequestFlags(rawValue: 1 << 1)
+    /// Benchmarks: the worker answers rc 0 at once, without decoding the ops, touching
+    /// storage or running Lua (the transport's floor through broker and worker).
+    public static let echo = RequestFlags(rawValue: 1 << 2)
 }
 
 /// A client's request: ops on one object, applied as one transaction.

@@ -150,11 +150,16 @@ final class WorkerSlot: @unchecked Sendable {
 
     private func handleDispatch(tag: Bytes, body: Bytes, into round: inout Round) {
         let received = ContinuousClock.now
+        let limits = DecodeLimits(maxFrameBytes: settings.maxFrameBytes)
+        if let header = try? RequestHeader.peek(body, limits: limits), header.flags.contains(.echo) {
+            round.add(tag: tag, reply: Reply(id: header.id, rc: 0).encode(), shard: nil)
+            return
+        }
         let request: Request
         do {
-            request = try Request(decoding: body, limits: DecodeLimits(maxFrameBytes: settings.maxFrameBytes))
+            request = try Request(decoding: body, limits: limits)
         } catch {
-            let id = (try? RequestHeader.peek(body, limits: DecodeLimits(maxFrameBytes: settings.maxFrameBytes)).id) ?? 0
+            let id = (try? RequestHeader.peek(body, limits: limits).id) ?? 0
             round.add(tag: tag, reply: Reply(id: id, failure: error).encode(), shard: nil)
             return
         }
