@@ -1,0 +1,49 @@
+// Runs the real `sepia` binary and captures what it prints.
+import Foundation
+
+struct CLIResult {
+    var status: Int32
+    var stdout: Data
+    var stderr: String
+    var text: String { String(decoding: stdout, as: UTF8.self) }
+    var json: [String: Any]? { try? JSONSerialization.jsonObject(with: stdout) as? [String: Any] }
+}
+
+enum CLIRunner {
+    static func run(_ args: [String], broker: String?, stdin: Data? = nil, environment: [String: String] = [:]) throws -> CLIResult {
+        let p = Process()
+        p.executableURL = ClusterHarness.binDir.appendingPathComponent("sepia")
+        p.arguments = args
+        var env = ProcessInfo.processInfo.environment
+        env["SEPIA_BROKER"] = broker ?? ""
+        // Keep the tests away from any local cluster of the person running them.
+        env["SEPIA_HOME"] = FileManager.default.temporaryDirectory.appendingPathComponent("sepia-cli-home-\(getpid())").path
+        for (k, v) in environment { env[k] = v }
+        p.environment = env
+        let out = Pipe(), err = Pipe(), input = Pipe()
+        p.standardOutput = out
+        p.standardError = err
+        p.standardInput = input
+        try p.run()
+        // Read both pipes concurrently so a large output never blocks the child.
+        let outBox = DataBox(), errBox = DataBox()
+        let group = DispatchGroup()
+        group.enter()
+        Thread.detachNewThread { outBox.set(out.fileHandleForReading.readDataToEndOfFile()); group.leave() }
+        group.enter()
+        Thread.detachNewThread { errBox.set(err.fileHandleForReading.readDataToEndOfFile()); group.leave() }
+        if let stdin { input.fileHandleForWriting.write(stdin) }
+        try input.fileHandleForWriting.close()
+        p.waitUntilExit()
+        group.wait()
+        return CLIResult(status: p.terminationStatus, stdout: outBox.get(), stderr: String(decoding: errBox.get(), as: UTF8.self))
+    }
+}
+
+final class DataBox: @unchecked Sendable {
+    // @unchecked Sendable: guarded by the lock.
+    private let lock = NSLock()
+    private var data = Data()
+    func set(_ d: Data) { lock.withLock { data = d } }
+    func get() -> Data { lock.withLock { data } }
+}
