@@ -4,18 +4,6 @@ import Testing
 @testable import Storage
 
 @Suite struct KeyLayoutTests {
-    /// A small deterministic generator (SplitMix64), so failures reproduce.
-    struct Seeded: RandomNumberGenerator {
-        var state: UInt64
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
-    }
-
     static let awkward: [Bytes] = [[], [0], [0, 0], [0, 1], [0, 0xFF], [1], [0xFF], [0xFF, 0], [0xFF, 0xFF],
                                    b("a"), b("a") + [0], b("a") + [0, 0xFF], b("a") + [1], b("a") + [0xFF], b("ab")]
 
