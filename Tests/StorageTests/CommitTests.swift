@@ -134,4 +134,24 @@ import Testing
         #expect(try store.pruneRecords(limit: 10) == 1)
         #expect(store.recordCount == 0 && store.recordedReply(for: b("r4")) == nil)
     }
+
+    @Test func syncCoversWritesBeforeALogSwitch() throws {
+        var options = ShardOptions()
+        options.writeBufferBytes = 64 << 10  // LevelDB switches logs every few stages
+        let path = dir.sub("s")
+        do {
+            let store = try ShardStore(path: path, options: options)
+            for round in 0..<4 {
+                for i in 0..<16 {
+                    let txn = try store.transaction(oid: b("o\(round)-\(i)"))
+                    _ = try txn.apply(.writeFull(data: Bytes(repeating: UInt8(i), count: 8192)))
+                    try store.stage(txn, record: nil)
+                }
+                try store.sync()
+            }
+        }
+        let store = try ShardStore(path: path, options: options)
+        #expect(try store.listObjects(max: 100).names.count == 64)
+        #expect(try store.look(b("o3-15"), .read(offset: 0, length: 0)) == .data(Bytes(repeating: 15, count: 8192)))
+    }
 }

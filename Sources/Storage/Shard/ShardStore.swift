@@ -105,9 +105,7 @@ public final class ShardStore {
         if let writeFailure { throw writeFailure }
         guard unsyncedStages > 0 else { return }
         do throws(SepiaError) {
-            // An empty batch written with sync=true fsyncs LevelDB's log, which holds every
-            // earlier unsynced write of this shard.
-            try db.write(LevelWriteBatch(), sync: true)
+            try db.syncAll()
         } catch {
             writeFailure = error
             throw error
