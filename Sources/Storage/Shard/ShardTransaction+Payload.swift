@@ -9,7 +9,9 @@ extension ShardTransaction {
     /// The chunk as this transaction sees it (nil: absent, i.e. zeros).
     func chunk(_ index: UInt64) throws(SepiaError) -> Bytes? {
         if let staged = overlay.chunks[index] { return staged }
-        guard baseVisible else { return nil }
+        // By the invariant no stored chunk starts at or past the base size: skip the lookup
+        // (appends and fresh writes then never read the disk).
+        guard baseVisible, let base = baseMeta, index < (base.size + chunkBytes - 1) / chunkBytes else { return nil }
         return try store.db.get(KeyLayout.chunk(oid, index))
     }
 
@@ -47,7 +49,8 @@ extension ShardTransaction {
             let chunkStart = index * chunkBytes
             let from = Int(position - chunkStart)
             let take = min(data.count - consumed, Int(chunkBytes) - from)
-            var bytes = try chunk(index) ?? []
+            // A write covering the whole chunk needs not read what it replaces.
+            var bytes = take == Int(chunkBytes) ? [] : try chunk(index) ?? []
             if bytes.count < from + take {
                 bytes += repeatElement(0, count: from + take - bytes.count)
             }
