@@ -154,4 +154,23 @@ import Testing
         #expect(try store.listObjects(max: 100).names.count == 64)
         #expect(try store.look(b("o3-15"), .read(offset: 0, length: 0)) == .data(Bytes(repeating: 15, count: 8192)))
     }
+
+    /// The worker's exactly-once flow: look up the record, else run and stage with it.
+    @Test func retriedRequestAppliesOnce() throws {
+        let store = try ShardStore(path: dir.sub("s"))
+        let key = ShardStore.recordKey(client: b("client-1"), requestID: 5)
+        func handle() throws -> Bytes {
+            if let reply = store.recordedReply(for: key) { return reply }
+            let txn = try store.transaction(oid: b("counter"))
+            _ = try txn.apply(.append(data: b("+")))
+            guard case .data(let now) = try txn.apply(.read(offset: 0, length: 0)) else { return [] }
+            try store.stage(txn, record: (key: key, reply: now))
+            return now
+        }
+        let first = try handle()
+        try store.sync()
+        #expect(try handle() == first)  // the retry
+        #expect(try handle() == b("+"))
+        #expect(try store.look(b("counter"), .read(offset: 0, length: 0)) == .data(b("+")))
+    }
 }

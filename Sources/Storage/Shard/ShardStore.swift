@@ -68,7 +68,7 @@ public final class ShardStore {
         if txn.hasWrites {
             // The worker serializes a shard's requests; this catches a caller that did not.
             let current = try loadMeta(txn.oid)
-            guard current?.version == txn.baseMeta?.version, (current == nil) == (txn.baseMeta == nil) else {
+            guard current == txn.baseMeta else {
                 throw SepiaError(.EAGAIN, .storage, "object changed since the transaction began")
             }
             try txn.writeEffects(into: batch)
