@@ -14,11 +14,13 @@ final class LevelDB {
     struct Tuning: Sendable {
         /// Memtable size before it is flushed to a table file. Larger means fewer flushes
         /// and log rotations while a round is being staged.
-        var writeBufferBytes = 8 << 20
+        var writeBufferBytes = 4 << 20
         /// Block cache shared by reads of this shard.
-        var cacheBytes = 8 << 20
-        /// File descriptors LevelDB may keep open; shards are many, so keep it modest.
-        var maxOpenFiles = 64
+        var cacheBytes = 4 << 20
+        /// Table files LevelDB may keep open. A worker holds many shards, so ask for the
+        /// least LevelDB accepts (it raises anything lower to 74); tables open lazily, so a
+        /// small shard holds only a few descriptors.
+        var maxOpenFiles = 74
         /// Verify checksums on every read, so corruption surfaces as EIO, never as bad data.
         var paranoidChecks = true
     }

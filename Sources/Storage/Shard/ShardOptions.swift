@@ -24,10 +24,11 @@ public struct ShardOptions: Sendable, Equatable {
     public var recordRetentionSeconds: UInt64 = 3600
     /// How many old records one `stage` may prune: keeps each commit's extra work bounded.
     public var prunePerStage: Int = 8
-    /// LevelDB memtable size.
-    public var writeBufferBytes: Int = 8 << 20
-    /// LevelDB block cache size.
-    public var cacheBytes: Int = 8 << 20
+    /// LevelDB memtable size. Per shard, and a worker holds many shards (64 shards by
+    /// default in a cluster): up to two memtables each, so keep it small.
+    public var writeBufferBytes: Int = 4 << 20
+    /// LevelDB block cache size, per shard (filled only by reads).
+    public var cacheBytes: Int = 4 << 20
 
     public init() {}
 }
