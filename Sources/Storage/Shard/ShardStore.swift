@@ -1,6 +1,5 @@
 // One shard: a LevelDB directory holding its objects and its exactly-once records, and the
 // commit path (stage many transactions, sync once) that gives the worker group commit.
-import CLevelDB
 import Codec
 #if canImport(Glibc)
 import Glibc
