@@ -15,6 +15,7 @@ let package = Package(
         .executable(name: "sepia-osd", targets: ["OSDWorker"]),
         .executable(name: "sepia", targets: ["ClientCLI"]),
         .library(name: "SepiaClient", targets: ["Client"]),
+        .executable(name: "sepia-storage-tool", targets: ["StorageTool"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -78,6 +79,8 @@ let package = Package(
             "Client", "Codec", "Config", "ZeroMQ", "Imaging",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
+        // Storage crash-test writer and commit benchmark (used by StorageTests).
+        .executableTarget(name: "StorageTool", dependencies: ["Storage", "Codec"]),
 
         .testTarget(name: "CodecTests", dependencies: ["Codec"]),
         .testTarget(name: "StorageTests", dependencies: ["Storage", "Codec"]),
