@@ -21,17 +21,27 @@ struct RequestExecutor {
 
     /// Executes `request` on `store`. Any failure becomes a reply; nothing throws out.
     func execute(_ request: Request, on store: ShardStore, receivedAt: ContinuousClock.Instant) -> Execution {
-        let recordKey: Bytes? = request.client.isEmpty ? nil : ShardStore.recordKey(client: request.client, id: request.id)
+        let recordKey: Bytes? = request.client.isEmpty ? nil : ShardStore.recordKey(client: request.client, requestID: request.id)
         if let recordKey, let recorded = store.recordedReply(for: recordKey) {
             // A retry of a request that already committed: answer what it answered then.
             return Execution(reply: recorded, needsSync: false)
         }
         let readOnly = request.flags.contains(.readOnly)
-        let txn = store.transaction(oid: request.oid, readOnly: readOnly)
         var results: [OpResult] = []
         results.reserveCapacity(request.ops.count)
-        var rc: Int32 = 0
         var logs: [String]? = request.flags.contains(.wantLogs) ? [] : nil
+        /// A failure: the results so far and the logs still go back; nothing commits.
+        func failed(_ error: SepiaError) -> Execution {
+            Execution(reply: Reply(id: request.id, rc: error.rc, results: results, error: error.info, logs: logs).encode(),
+                      needsSync: false)
+        }
+        let txn: ShardTransaction
+        do {
+            txn = try store.transaction(oid: request.oid, readOnly: readOnly)
+        } catch {
+            return failed(error)
+        }
+        var rc: Int32 = 0
 
         for op in request.ops {
             switch op {
@@ -61,14 +71,17 @@ struct RequestExecutor {
                 }
                 rc = outcome.rc
             case .listObjects(let startAfter, let prefix, let max):
-                let page = store.listObjects(startAfter: startAfter, prefix: prefix, max: Int(clamping: max))
-                results.append(.keys(page.names, more: page.more))
+                do {
+                    let page = try store.listObjects(startAfter: startAfter, prefix: prefix, max: Int(clamping: max))
+                    results.append(.keys(page.names, more: page.more))
+                } catch {
+                    return failed(error)
+                }
             default:
                 do {
                     results.append(try txn.apply(op))
                 } catch {
-                    let reply = Reply(id: request.id, rc: error.rc, results: results, error: error.info, logs: logs)
-                    return Execution(reply: reply.encode(), needsSync: false)
+                    return failed(error)
                 }
             }
         }
@@ -78,7 +91,7 @@ struct RequestExecutor {
         do {
             try store.stage(txn, record: recordKey.map { (key: $0, reply: reply) })
         } catch {
-            return Execution(reply: Reply(id: request.id, failure: error).encode(), needsSync: false)
+            return failed(error)
         }
         let durability = request.durability ?? settings.defaultDurability
         return Execution(reply: reply, needsSync: durability == .sync)

@@ -236,7 +236,7 @@ final class WorkerSlot: @unchecked Sendable {
         case .release(let e, let list):
             epoch = max(epoch, e)
             for shard in list {
-                shards.removeValue(forKey: shard)?.close()
+                shards.removeValue(forKey: shard)  // the last reference: LevelDB closes
                 pendingOpen.remove(shard)
             }
             sendControl(.released(epoch: epoch, shards: list))
@@ -265,10 +265,10 @@ final class WorkerSlot: @unchecked Sendable {
         if !opened.isEmpty { sendControl(.opened(epoch: epoch, shards: opened)) }
     }
 
-    private func storeOptions() -> ShardStore.Options {
-        var o = ShardStore.Options()
-        o.dedupMaxEntries = settings.dedupMaxEntries
-        o.dedupMaxAgeSeconds = settings.dedupMaxAgeSeconds
+    private func storeOptions() -> ShardOptions {
+        var o = ShardOptions()
+        o.maxRecords = settings.dedupMaxEntries
+        o.recordRetentionSeconds = UInt64(settings.dedupMaxAgeSeconds)
         o.maxObjectBytes = settings.maxObjectBytes
         o.maxXattrBytes = settings.maxXattrBytes
         o.maxOmapEntriesPerRequest = settings.maxOmapEntriesPerRequest
@@ -282,8 +282,7 @@ final class WorkerSlot: @unchecked Sendable {
     }
 
     private func closeAll() {
-        for store in shards.values { store.close() }
-        shards.removeAll()
+        shards.removeAll()  // dropping the last references closes the LevelDBs
         pendingOpen.removeAll()
     }
 
