@@ -5,7 +5,7 @@ public struct DecodeLimits: Sendable, Equatable {
     /// Frames larger than this are refused outright (config: broker.max_frame_bytes).
     public var maxFrameBytes: Int
     /// Deepest container nesting accepted. msgpack-c's unpacker has a fixed stack of 32
-    /// containers, so larger values are clamped to 32 on the full-decode path.
+    /// containers, so larger values are clamped to 32 (by peeks too, so they agree).
     public var maxDepth: Int
     /// Most msgpack values (all levels together) in one frame. Each costs msgpack-c a
     /// 24-byte object in its zone, so this caps the decoder's memory at a small multiple
@@ -22,6 +22,14 @@ public struct DecodeLimits: Sendable, Equatable {
 
     /// msgpack-c's own nesting limit (MSGPACK_EMBED_STACK_SIZE).
     static let unpackerStackDepth = 32
+
+    /// These limits with the depth clamped to what msgpack-c can unpack, so that a frame
+    /// the broker's peek accepts is one the worker's full decode accepts too.
+    var clamped: DecodeLimits {
+        var bounded = self
+        bounded.maxDepth = min(maxDepth, Self.unpackerStackDepth)
+        return bounded
+    }
 }
 
 /// A frame that is not a valid message. Answered with rc -EBADMSG and kind `decode`

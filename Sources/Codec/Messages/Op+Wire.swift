@@ -39,6 +39,22 @@ extension Op {
         "omap_get_header", "omap_set_header",
     ]
 
+    /// Roughly the encoded size, so the encoder reserves once even for large payloads.
+    var sizeHint: Int {
+        switch self {
+        case let .exec(script, handler, input):
+            switch script {
+            case let .source(bytes), let .sha(bytes): 32 + bytes.count + handler.utf8.count + input.count
+            }
+        case let .call(className, method, input): 32 + className.utf8.count + method.utf8.count + input.count
+        case let .write(_, data), let .writeFull(data), let .append(data), let .omapSetHeader(data): 32 + data.count
+        case let .setXattr(name, value): 32 + name.count + value.count
+        case let .omapGetValsByKeys(keys), let .omapRemoveKeys(keys): 32 + keys.reduce(0) { $0 + $1.count + 5 }
+        case let .omapSet(entries): 32 + entries.reduce(0) { $0 + $1.key.count + $1.value.count + 10 }
+        default: 48
+        }
+    }
+
     /// Starts the op's map: "op" and the kind, then `fields` more pairs follow.
     private func begin(_ p: Packer, fields: Int) {
         p.map(fields + 1)

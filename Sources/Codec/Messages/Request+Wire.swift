@@ -4,7 +4,7 @@
 extension Request {
     /// The msgpack body of this request.
     public func encode() -> Bytes {
-        Packer.pack(capacity: 64 + oid.count + client.count + ops.count * 48) { p in
+        Packer.pack(capacity: 64 + oid.count + client.count + ops.reduce(0) { $0 + $1.sizeHint }) { p in
             var fields = 5  // v c i o ops
             if timeoutMillis != nil { fields += 1 }
             if !flags.isEmpty { fields += 1 }

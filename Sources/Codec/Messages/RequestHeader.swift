@@ -100,7 +100,8 @@ public struct ReplyHeader: Sendable, Equatable {
 enum HeaderScan {
     typealias Visitor = (WireKey, WireHead, inout FrameScanner) throws(DecodeError) -> Bool
 
-    static func fields(_ buffer: UnsafeRawBufferPointer, limits: DecodeLimits, _ visit: Visitor) throws(DecodeError) {
+    static func fields(_ buffer: UnsafeRawBufferPointer, limits requested: DecodeLimits, _ visit: Visitor) throws(DecodeError) {
+        let limits = requested.clamped
         guard buffer.count <= limits.maxFrameBytes else {
             throw .tooLarge(size: buffer.count, max: limits.maxFrameBytes)
         }

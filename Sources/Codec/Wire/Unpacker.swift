@@ -10,9 +10,7 @@ enum Unpacker {
         _ buffer: UnsafeRawBufferPointer, limits: DecodeLimits,
         _ body: (WireValue) throws(DecodeError) -> T
     ) throws(DecodeError) -> T {
-        var bounded = limits
-        bounded.maxDepth = min(limits.maxDepth, DecodeLimits.unpackerStackDepth)
-        try FrameScanner.validate(buffer, limits: bounded)
+        try FrameScanner.validate(buffer, limits: limits.clamped)
         guard let base = buffer.baseAddress else { throw .truncated }
 
         var unpacked = msgpack_unpacked()
