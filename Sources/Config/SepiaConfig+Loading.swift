@@ -121,3 +121,18 @@ extension Node {
     /// Whether the node's resolved YAML tag is `name` (Yams keeps `Tag.name` internal).
     fileprivate func has(_ name: Tag.Name) -> Bool { tag.description == name.rawValue }
 }
+
+extension SepiaConfig {
+    /// Turns command-line assignments ("lua.time_limit_ms=1000") into `load`'s overrides.
+    /// Names are checked by `load`; here only the shape is.
+    public static func overrides(from assignments: [String]) throws(ConfigError) -> [String: String] {
+        var result: [String: String] = [:]
+        for assignment in assignments {
+            guard let equals = assignment.firstIndex(of: "="), assignment[..<equals].contains(".") else {
+                throw .syntax(source: "override", message: "expected section.key=value, got '\(assignment)'")
+            }
+            result[String(assignment[..<equals])] = String(assignment[assignment.index(after: equals)...])
+        }
+        return result
+    }
+}

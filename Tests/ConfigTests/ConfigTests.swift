@@ -128,6 +128,15 @@ private func loadError(file: String? = nil, environment: [String: String] = [:],
         #expect(config.broker.heartbeatLiveness == 9)
     }
 
+    @Test func commandLineAssignments() throws {
+        let overrides = try SepiaConfig.overrides(from: ["lua.time_limit_ms=9", "client.broker=tcp://h:1?a=b", "cluster.data_root="])
+        #expect(overrides == ["lua.time_limit_ms": "9", "client.broker": "tcp://h:1?a=b", "cluster.data_root": ""])
+        let config = try SepiaConfig.load(overrides: overrides)
+        #expect(config.lua.timeLimitMs == 9 && config.client.broker == "tcp://h:1?a=b" && config.cluster.dataRoot == "")
+        #expect(throws: ConfigError.self) { try SepiaConfig.overrides(from: ["threads"]) }
+        #expect(throws: ConfigError.self) { try SepiaConfig.overrides(from: ["threads=4"]) }
+    }
+
     @Test func sepiaConfigNamesTheFile() throws {
         let viaEnvironment = try SepiaConfig.load(file: nil, environment: ["SEPIA_CONFIG": file])
         #expect(viaEnvironment.lua.timeLimitMs == 100)
