@@ -150,7 +150,12 @@ private func decodeError<T>(_ body: () throws(DecodeError) -> T) -> DecodeError?
     @Test func missingFields() {
         for key in ["i", "o", "ops"] {
             #expect(decodeError { () throws(DecodeError) in try Request.decode(Fixtures.removing(key)) } == .missingField(key))
+            // nil is the same as absent.
+            #expect(decodeError { () throws(DecodeError) in try Request.decode(Fixtures.replacing(key, with: .nil)) }
+                    == .missingField(key))
         }
+        #expect(decodeError { () throws(DecodeError) in try RequestHeader.peek(Fixtures.replacing("o", with: .nil)) }
+                == .missingField("o"))
         #expect(decodeError { () throws(DecodeError) in try Request.decode(Fixtures.requestWithOp([("x", .bool(true))])) }
                 == .missingField("op"))
         let cases: [([(String, MsgPackValue)], String)] = [
@@ -173,15 +178,15 @@ private func decodeError<T>(_ body: () throws(DecodeError) -> T) -> DecodeError?
     /// Every request field given every wrong type.
     @Test func wrongTypesForEachRequestField() {
         let wrong: [String: [MsgPackValue]] = [
-            "v": [.string("1"), .float(1), .nil, .array([])],
-            "c": [.uint(1), .nil, .array([]), .bool(true)],
-            "i": [.int(-1), .string("5"), .float(5), .nil],
-            "o": [.uint(1), .nil, .map([]), .bool(false)],
+            "v": [.string("1"), .float(1), .array([])],
+            "c": [.uint(1), .array([]), .bool(true)],
+            "i": [.int(-1), .string("5"), .float(5)],
+            "o": [.uint(1), .map([]), .bool(false)],
             "t": [.int(-5), .string("10"), .float(1.5), .array([])],
             "f": [.int(-1), .uint(UInt64(UInt32.max) + 1), .string("ro"), .bool(true)],
             "d": [.uint(0), .array([]), .bool(true)],
             "l": [.uint(0), .array([]), .string("ins")],
-            "ops": [.uint(0), .map([]), .string("stat"), .nil],
+            "ops": [.uint(0), .map([]), .string("stat")],
         ]
         for (key, values) in wrong {
             for value in values {
@@ -208,7 +213,7 @@ private func decodeError<T>(_ body: () throws(DecodeError) -> T) -> DecodeError?
             ([("op", .string("read")), ("len", .string("9"))], "len"),
             ([("op", .string("create")), ("x", .uint(1))], "x"),
             ([("op", .string("exec")), ("h", .uint(1)), ("src", .string("s"))], "h"),
-            ([("op", .string("exec")), ("h", .string("h")), ("src", .nil)], "src"),
+            ([("op", .string("exec")), ("h", .string("h")), ("src", .uint(0))], "src"),
             ([("op", .string("omap_set")), ("kv", .array([]))], "kv"),
             ([("op", .string("omap_set")), ("kv", .map([(.uint(1), .binary([]))]))], "kv key"),
             ([("op", .string("omap_set")), ("kv", .map([(.binary([1]), .nil)]))], "kv value"),

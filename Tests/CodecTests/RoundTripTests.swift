@@ -59,9 +59,10 @@ import Codec
 
     @Test func optionalFieldsTakeTheirDefaults() throws {
         let bytes = Fixtures.requestMap([
-            ("v", .uint(1)), ("i", .uint(1)), ("o", .binary([])), ("t", .nil), ("d", .nil),
+            ("v", .uint(1)), ("c", .nil), ("i", .uint(1)), ("o", .binary([])), ("t", .nil), ("d", .nil),
+            ("f", .nil), ("l", .nil),
             ("ops", .array([
-                .map([(.string("op"), .string("read"))]),
+                .map([(.string("op"), .string("read")), (.string("off"), .nil), (.string("len"), .nil)]),
                 .map([(.string("op"), .string("create"))]),
                 .map([(.string("op"), .string("omap_get_vals"))]),
                 .map([(.string("op"), .string("call")), (.string("cls"), .string("c")),

@@ -48,8 +48,8 @@ extension Reply {
             case "i": id = try value.uint64("i")
             case "rc": rc = try value.int32("rc")
             case "r": results = try value.array("r") { item throws(DecodeError) in try OpResult(wire: item) }
-            case "e": error = value.isNil ? nil : try ErrorInfo(wire: value)
-            case "g": logs = value.isNil ? nil : try value.array("g") { l throws(DecodeError) in try l.string("g[]") }
+            case "e": error = try ErrorInfo(wire: value)
+            case "g": logs = try value.array("g") { l throws(DecodeError) in try l.string("g[]") }
             default: break
             }
         }
@@ -75,7 +75,7 @@ extension ErrorInfo {
                 }
                 kind = known
             case "m": message = try v.string("e.m")
-            case "l": line = v.isNil ? nil : Int(try v.int64("e.l"))
+            case "l": line = Int(try v.int64("e.l"))
             default: break
             }
         }

@@ -50,9 +50,9 @@ extension Request {
             case "c": client = try value.bytes("c")
             case "i": id = try value.uint64("i")
             case "o": oid = try value.bytes("o")
-            case "t": timeout = value.isNil ? nil : try value.uint64("t")
+            case "t": timeout = try value.uint64("t")
             case "f": flags = RequestFlags(rawValue: try value.uint32("f"))
-            case "d": durability = value.isNil ? nil : try Durability(wire: value)
+            case "d": durability = try Durability(wire: value)
             case "l": limits = try CallLimits(wire: value)
             case "ops": ops = try value.array("ops") { item throws(DecodeError) in try Op(wire: item) }
             default: break  // unknown keys are ignored: newer clients may add fields
@@ -97,9 +97,9 @@ extension CallLimits {
         var limits = self
         try value.forEachField("l") { key, v throws(DecodeError) in
             switch key {
-            case "ins": limits.instructions = v.isNil ? nil : try v.uint64("l.ins")
-            case "mem": limits.memoryBytes = v.isNil ? nil : try v.uint64("l.mem")
-            case "out": limits.outputBytes = v.isNil ? nil : try v.uint64("l.out")
+            case "ins": limits.instructions = try v.uint64("l.ins")
+            case "mem": limits.memoryBytes = try v.uint64("l.mem")
+            case "out": limits.outputBytes = try v.uint64("l.out")
             default: break
             }
         }

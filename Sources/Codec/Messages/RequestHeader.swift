@@ -39,8 +39,7 @@ public struct RequestHeader: Sendable, Equatable {
             case "c": client = Bytes(try HeaderScan.bytes(head, &s, "c"))
             case "i": id = try HeaderScan.uint(head, "i")
             case "o": oid = Bytes(try HeaderScan.bytes(head, &s, "o"))
-            case "t":
-                if case .nil_ = head { timeout = nil } else { timeout = try HeaderScan.uint(head, "t") }
+            case "t": timeout = try HeaderScan.uint(head, "t")
             case "f":
                 let raw = try HeaderScan.uint(head, "f")
                 guard let bits = UInt32(exactly: raw) else {
@@ -120,6 +119,7 @@ enum HeaderScan {
             }
             let key = WireKey(bytes: s.take(n))
             let head = try s.readHead()
+            if case .nil_ = head { continue }  // nil is the same as absent
             // The visitor either consumes the whole value (a scalar, or str/bin via take) or
             // declines it; containers are never header fields, so it throws on them.
             if try visit(key, head, &s) { continue }

@@ -124,13 +124,13 @@ struct WireValue {
         return UnsafeBufferPointer(start: object.via.map.ptr, count: Int(object.via.map.size))
     }
 
-    /// Calls `body` with each (string key, value) of a map; non-string keys are ignored like
-    /// any unknown key.
+    /// Calls `body` with each (string key, value) of a map. Non-string keys are ignored like
+    /// any unknown key, and nil values like absent fields (clients may send either).
     func forEachField(
         _ field: String, _ body: (WireKey, WireValue) throws(DecodeError) -> Void
     ) throws(DecodeError) {
         for pair in try map(field) {
-            guard let key = WireValue(pair.key).key else { continue }
+            guard let key = WireValue(pair.key).key, pair.val.type != MSGPACK_OBJECT_NIL else { continue }
             try body(key, WireValue(pair.val))
         }
     }
