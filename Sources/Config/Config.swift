@@ -1,1 +1,0 @@
-// Config: see the module's files.

@@ -1,2 +1,0 @@
-import Testing
-@Test func placeholderCodecTests() { #expect(Bool(true)) }
