@@ -6,16 +6,13 @@ import Foundation
 import Synchronization
 import ZeroMQ
 
-#if canImport(Glibc)
-import Glibc
-#endif
 
 /// A reply or a time-out, handed to whoever waits for a request id.
 typealias ReplyHandler = @Sendable (Result<Bytes, ClientError>) -> Void
 
 final class Connection: @unchecked Sendable {
     // @unchecked Sendable: `socket` and `pending` are touched only by the I/O thread; the
-    // outbox and its closed flag are guarded by `lock`; `wakeFD` is an eventfd (thread-safe).
+    // outbox and its closed flag are guarded by `lock`; `wake` is an eventfd (thread-safe).
 
     private struct Outgoing {
         var id: UInt64
@@ -30,7 +27,7 @@ final class Connection: @unchecked Sendable {
     }
 
     private let socket: Socket
-    private let wakeFD: Int32
+    private let wake: WakeupSignal
     private let lock = Mutex<(outbox: [Outgoing], closed: Bool)>(([], false))
     private var pending: [UInt64: Waiting] = [:]
     private var adminWaiting: [Waiting] = []
@@ -51,15 +48,12 @@ final class Connection: @unchecked Sendable {
         } catch {
             throw .connection("cannot connect to \(endpoint): \(error)")
         }
-        wakeFD = eventfd(0, Int32(EFD_NONBLOCK | EFD_CLOEXEC))
-        guard wakeFD >= 0 else { throw .connection("eventfd failed") }
+        do { wake = try WakeupSignal() } catch { throw .connection("\(error)") }
         let t = Thread { [unowned self] in self.loop() }
         t.name = "sepia-client-io"
         thread = t
         t.start()
     }
-
-    deinit { Glibc.close(wakeFD) }
 
     /// Queues a request body; `handler` runs on the I/O thread with the reply or a time-out.
     func submit(id: UInt64, body: Bytes, timeout: Duration, handler: @escaping ReplyHandler) {
@@ -81,14 +75,12 @@ final class Connection: @unchecked Sendable {
             item.handler(.failure(.closed))
             return
         }
-        var one: UInt64 = 1
-        _ = write(wakeFD, &one, 8)
+        wake.signal()
     }
 
     func close() {
         lock.withLock { $0.closed = true }
-        var one: UInt64 = 1
-        _ = write(wakeFD, &one, 8)
+        wake.signal()
     }
 
     // MARK: - I/O thread
@@ -99,14 +91,11 @@ final class Connection: @unchecked Sendable {
             let timeout = pending.isEmpty && adminWaiting.isEmpty ? 1000 : 10
             let ready: [Bool]
             do {
-                ready = try Poller.poll([socket], fds: [wakeFD], timeoutMillis: timeout)
+                ready = try Poller.poll([socket], fds: [wake.fd], timeoutMillis: timeout)
             } catch {
                 break
             }
-            if ready[1] {
-                var value: UInt64 = 0
-                _ = read(wakeFD, &value, 8)
-            }
+            if ready[1] { wake.drain() }
             let (outbox, closed) = lock.withLock { state in
                 let items = state.outbox
                 state.outbox.removeAll(keepingCapacity: true)
@@ -150,7 +139,7 @@ final class Connection: @unchecked Sendable {
                 continue
             }
             guard frames.count == 2, let body = frames.last,
-                  let id = try? Reply.peekID(body) else { continue }
+                  let id = try? ReplyHeader.peek(body).id else { continue }
             // A duplicate or late reply (after a time-out) has no waiter and is dropped.
             if let waiting = pending.removeValue(forKey: id) {
                 waiting.handler(.success(body))

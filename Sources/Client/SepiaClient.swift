@@ -111,7 +111,7 @@ public final class SepiaClient: Sendable {
             case .success(let bytes):
                 let reply: Reply
                 do {
-                    reply = try Reply(decoding: bytes, limits: DecodeLimits(maxFrameBytes: options.maxFrameBytes))
+                    reply = try Reply.decode(bytes, limits: DecodeLimits(maxFrameBytes: options.maxFrameBytes))
                 } catch {
                     return Reply(id: id, failure: error)
                 }

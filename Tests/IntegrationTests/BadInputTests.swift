@@ -49,7 +49,7 @@ import ZeroMQ
             try raw.send(f)
             #expect(try raw.waitReadable(timeoutMillis: 5000), "no answer to \(f[1].prefix(8))")
             if let reply = try raw.receive(dontWait: true), let body = reply.last {
-                let decoded = try Reply(decoding: body, limits: DecodeLimits())
+                let decoded = try Reply.decode(body, limits: DecodeLimits())
                 #expect(decoded.rc < 0)
                 #expect(decoded.error?.kind == .decode || decoded.error?.kind == .version)
                 answered += 1

@@ -28,6 +28,7 @@ extension Op {
         case .omapClear: "omap_clear"
         case .omapGetHeader: "omap_get_header"
         case .omapSetHeader: "omap_set_header"
+        case .listObjects: "list_objects"
         }
     }
 
@@ -36,7 +37,7 @@ extension Op {
         "exec", "call", "create", "remove", "stat", "read", "write", "write_full", "append",
         "truncate", "getxattr", "getxattrs", "setxattr", "rmxattr", "omap_get_keys",
         "omap_get_vals", "omap_get_vals_by_keys", "omap_set", "omap_rm_keys", "omap_clear",
-        "omap_get_header", "omap_set_header",
+        "omap_get_header", "omap_set_header", "list_objects",
     ]
 
     /// Roughly the encoded size, so the encoder reserves once even for large payloads.
@@ -106,7 +107,7 @@ extension Op {
             begin(p, fields: 2)
             p.str("after"); p.bin(startAfter)
             p.str("max"); p.uint(max)
-        case let .omapGetVals(startAfter, prefix, max):
+        case let .omapGetVals(startAfter, prefix, max), let .listObjects(startAfter, prefix, max):
             begin(p, fields: 3)
             p.str("after"); p.bin(startAfter)
             p.str("prefix"); p.bin(prefix)
@@ -187,6 +188,8 @@ extension Op {
         case "omap_clear": self = .omapClear
         case "omap_get_header": self = .omapGetHeader
         case "omap_set_header": self = .omapSetHeader(data: try f.required(f.data, "data"))
+        case "list_objects":
+            self = .listObjects(startAfter: f.after ?? [], prefix: f.prefix ?? [], max: f.max ?? 1000)
         default: throw .unknownOp(name.text)
         }
     }

@@ -10,6 +10,7 @@ extension Request {
             if !flags.isEmpty { fields += 1 }
             if durability != nil { fields += 1 }
             if !limits.isEmpty { fields += 1 }
+            if shard != nil { fields += 1 }
             p.map(fields)
             p.str("v"); p.int(Int64(version))
             p.str("c"); p.bin(client)
@@ -19,6 +20,7 @@ extension Request {
             if !flags.isEmpty { p.str("f"); p.uint(UInt64(flags.rawValue)) }
             if let durability { p.str("d"); p.str(durability.rawValue) }
             if !limits.isEmpty { p.str("l"); limits.pack(into: p) }
+            if let shard { p.str("s"); p.uint(UInt64(shard)) }
             p.str("ops")
             p.array(ops.count)
             for op in ops { op.pack(into: p) }
@@ -44,6 +46,7 @@ extension Request {
         var timeout: UInt64?
         var durability: Durability?
         var limits = CallLimits()
+        var shard: UInt32?
         try root.forEachField("request") { key, value throws(DecodeError) in
             switch key {
             case "v": version = Int(try value.int64("v"))
@@ -54,6 +57,7 @@ extension Request {
             case "f": flags = RequestFlags(rawValue: try value.uint32("f"))
             case "d": durability = try Durability(wire: value)
             case "l": limits = try CallLimits(wire: value)
+            case "s": shard = try value.uint32("s")
             case "ops": ops = try value.array("ops") { item throws(DecodeError) in try Op(wire: item) }
             default: break  // unknown keys are ignored: newer clients may add fields
             }
@@ -65,7 +69,7 @@ extension Request {
         guard let oid else { throw .missingField("o") }
         guard let ops else { throw .missingField("ops") }
         self.init(client: client, id: id, oid: oid, ops: ops, flags: flags, timeoutMillis: timeout,
-                  durability: durability, limits: limits, version: version)
+                  durability: durability, limits: limits, shard: shard, version: version)
     }
 }
 

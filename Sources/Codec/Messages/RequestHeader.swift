@@ -9,9 +9,12 @@ public struct RequestHeader: Sendable, Equatable {
     public var oid: Bytes
     public var timeoutMillis: UInt64?
     public var flags: RequestFlags
+    /// Routes to this shard instead of the oid's (listing).
+    public var shard: UInt32?
 
     public init(version: Int = protocolVersion, client: Bytes, id: UInt64, oid: Bytes,
-                timeoutMillis: UInt64? = nil, flags: RequestFlags = []) {
+                timeoutMillis: UInt64? = nil, flags: RequestFlags = [], shard: UInt32? = nil) {
+        self.shard = shard
         self.version = version
         self.client = client
         self.id = id
@@ -33,6 +36,7 @@ public struct RequestHeader: Sendable, Equatable {
         var oid: Bytes?
         var timeout: UInt64?
         var flags = RequestFlags()
+        var shard: UInt32?
         try HeaderScan.fields(buffer, limits: limits) { key, head, s throws(DecodeError) in
             switch key {
             case "v": version = Int(try HeaderScan.int(head, "v"))
@@ -46,6 +50,11 @@ public struct RequestHeader: Sendable, Equatable {
                     throw .wrongType(field: "f", expected: "a 32-bit unsigned integer")
                 }
                 flags = RequestFlags(rawValue: bits)
+            case "s":
+                guard let value = UInt32(exactly: try HeaderScan.uint(head, "s")) else {
+                    throw .wrongType(field: "s", expected: "a 32-bit unsigned integer")
+                }
+                shard = value
             default: return false
             }
             return true
@@ -55,7 +64,7 @@ public struct RequestHeader: Sendable, Equatable {
         guard let id else { throw .missingField("i") }
         guard let oid else { throw .missingField("o") }
         return RequestHeader(version: version, client: client, id: id, oid: oid,
-                             timeoutMillis: timeout, flags: flags)
+                             timeoutMillis: timeout, flags: flags, shard: shard)
     }
 }
 

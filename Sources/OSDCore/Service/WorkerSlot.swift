@@ -157,7 +157,7 @@ final class WorkerSlot: @unchecked Sendable {
         }
         let request: Request
         do {
-            request = try Request(decoding: body, limits: limits)
+            request = try Request.decode(body, limits: limits)
         } catch {
             let id = (try? RequestHeader.peek(body, limits: limits).id) ?? 0
             round.add(tag: tag, reply: Reply(id: id, failure: error).encode(), shard: nil)
@@ -200,7 +200,7 @@ final class WorkerSlot: @unchecked Sendable {
         for item in round.items {
             var reply = item.reply
             if let shard = item.shard, let error = failed[shard],
-               let id = try? Reply.peekID(reply) {
+               let id = try? ReplyHeader.peek(reply).id {
                 reply = Reply(id: id, failure: error).encode()
             }
             do {
@@ -215,7 +215,7 @@ final class WorkerSlot: @unchecked Sendable {
     private func handleControl(_ body: Bytes) {
         let control: Control
         do {
-            control = try Control(decoding: body, limits: DecodeLimits(maxFrameBytes: settings.maxFrameBytes))
+            control = try Control.decode(body, limits: DecodeLimits(maxFrameBytes: settings.maxFrameBytes))
         } catch {
             logger.warning("slot \(index): undecodable control message: \(error)")
             return
