@@ -16,6 +16,8 @@ import Testing
         let width = try Imaging.resourceLimit(WidthResource), area = try Imaging.resourceLimit(AreaResource)
         #expect(width == 16384)
         #expect(area == 64_000_000)
+        // ImageMagick 6's time limit is per process and fatal, so it must stay unset.
+        #expect(try Imaging.resourceLimit(TimeResource) == UInt64.max)
     }
 
     @Test func switchingPolicyAfterStartIsEBUSY() throws {

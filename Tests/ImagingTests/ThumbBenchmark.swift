@@ -1,0 +1,54 @@
+// Not a test: thumbnail throughput, run only with SEPIA_BENCH=1 (see bench/thumbs-baseline.sh).
+//   SEPIA_BENCH_DIR    folder of JPEGs (made with SampleImages when missing or empty)
+//   SEPIA_BENCH_SPEC   size spec, default 256x256
+//   SEPIA_BENCH_THREADS  parallel threads, default 1 (compare with tools limited alike)
+import Codec
+import Foundation
+import Imaging
+import Testing
+
+@Suite struct ThumbBenchmark {
+    static let environment = ProcessInfo.processInfo.environment
+
+    @Test(.enabled(if: environment["SEPIA_BENCH"] == "1"))
+    func thumbsPerSecond() throws {
+        let env = Self.environment
+        let directory = env["SEPIA_BENCH_DIR"] ?? NSTemporaryDirectory() + "sepia-bench-corpus"
+        let spec = try ThumbSpec(env["SEPIA_BENCH_SPEC"] ?? "256x256")
+        let threads = max(1, Int(env["SEPIA_BENCH_THREADS"] ?? "1") ?? 1)
+        var names = (try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []
+        names = names.filter { $0.lowercased().hasSuffix(".jpg") }.sorted()
+        if names.isEmpty {
+            let start = ContinuousClock.now
+            try SampleImages.write(count: 20, into: directory)
+            print("bench: generated 20 sample images in \(directory) in \(ContinuousClock.now - start)")
+            names = try FileManager.default.contentsOfDirectory(atPath: directory).filter { $0.hasSuffix(".jpg") }.sorted()
+        }
+        let files = names
+        let blobs = try files.map { try Bytes(Data(contentsOf: URL(fileURLWithPath: directory + "/" + $0))) }
+        _ = try Imaging.thumb(blob: blobs[0], spec: spec)  // warm up: genesis, coder modules
+
+        let start = ContinuousClock.now
+        // Each thread takes every threads-th image, as worker threads would share a batch.
+        let failures = Failures()
+        DispatchQueue.concurrentPerform(iterations: threads) { lane in
+            for index in stride(from: lane, to: blobs.count, by: threads) {
+                do { _ = try Imaging.thumb(blob: blobs[index], spec: spec) } catch { failures.add("\(files[index]): \(error)") }
+            }
+        }
+        let seconds = (ContinuousClock.now - start) / .seconds(1)
+        #expect(failures.list.isEmpty, "\(failures.list)")
+        print(String(format: "bench: sepia in-process thumb %@: %d images, %d thread(s), %.2f s, %.2f images/s",
+                     spec.text, blobs.count, threads, seconds, Double(blobs.count) / seconds))
+    }
+}
+
+/// Failures collected from the benchmark's threads.
+///
+/// `@unchecked Sendable`: `items` is only touched while `lock` is held.
+private final class Failures: @unchecked Sendable {
+    private let lock = NSLock()
+    private var items: [String] = []
+    func add(_ item: String) { lock.withLock { items.append(item) } }
+    var list: [String] { lock.withLock { items } }
+}
