@@ -13,6 +13,7 @@ n=${#files[@]}
 (( n > 0 )) || { echo "no .jpg files in $dir" >&2; exit 1; }
 out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT
+cores=$(nproc)  # before OMP_NUM_THREADS, which nproc obeys
 export MAGICK_THREAD_LIMIT=1 OMP_NUM_THREADS=1 VIPS_CONCURRENCY=1
 printf -v list '%q ' "${files[@]}"
 
@@ -23,7 +24,7 @@ declare -A commands=(
 )
 order=(convert vipsthumbnail-per-file vipsthumbnail-one-process)
 
-echo "$n images from $dir, box ${size}x${size}, $(nproc) cores, one thread per tool, $(date -u +%FT%TZ)"
+echo "$n images from $dir, box ${size}x${size}, $cores cores, one thread per tool, $(date -u +%FT%TZ)"
 declare -A rate
 for name in "${order[@]}"; do
   echo "${commands[$name]}" > "$out/$name.sh"

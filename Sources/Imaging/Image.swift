@@ -10,6 +10,10 @@ import Codec
 /// drops its images within one request, so none needs to cross threads.
 public final class Image {
     let wand: OpaquePointer
+    /// Set by `load(timeLimit:)`; the progress monitor compares it on every row.
+    private var deadline: ContinuousClock.Instant?
+    /// Whether the progress monitor has stopped an operation: the wand may not say so.
+    private var timedOut = false
 
     /// What a header read (ping) tells before any pixel is decoded.
     struct Ping {
@@ -22,7 +26,7 @@ public final class Image {
     }
 
     /// A resize filter; `triangle` (bilinear) is the thumbnail default, see docs/imaging.md.
-    public enum Filter: Sendable {
+    public enum Filter: String, Sendable, CaseIterable {
         case point, box, triangle, catrom, mitchell, lanczos
 
         var magick: FilterTypes {
@@ -56,18 +60,23 @@ public final class Image {
     /// resize to: JPEGs then decode DCT-scaled (1/2, 1/4, 1/8) to no less than it, which is
     /// most of a thumbnail's speed. Corrupt or truncated data is EINVAL with MagickWand's
     /// message; a format the policy forbids is EPERM.
+    ///
+    /// With `timeLimit`, decoding and every later operation on this image stop with
+    /// ETIMEDOUT once that much time has passed since the call (checked per row).
     public static func load(
-        blob: Bytes, maxPixels: Int = Imaging.defaultMaxPixels, sizeHint: (width: Int, height: Int)? = nil
+        blob: Bytes, maxPixels: Int = Imaging.defaultMaxPixels, sizeHint: (width: Int, height: Int)? = nil,
+        timeLimit: Duration? = nil
     ) throws -> Image {
-        try load(blob: blob, maxPixels: maxPixels, decodeHint: { _ in sizeHint })
+        try load(blob: blob, maxPixels: maxPixels, timeLimit: timeLimit, decodeHint: { _ in sizeHint })
     }
 
     /// `load` with the hint computed from the header (thumbnails know the target only then).
     static func load(
-        blob: Bytes, maxPixels: Int, decodeHint: (Ping) throws -> (Int, Int)?
+        blob: Bytes, maxPixels: Int, timeLimit: Duration?, decodeHint: (Ping) throws -> (Int, Int)?
     ) throws -> Image {
         guard !blob.isEmpty else { throw SepiaError(.EINVAL, .image, "empty image blob") }
         let image = try Image()
+        image.deadline = timeLimit.map { ContinuousClock.now + $0 }
         let ping = try image.ping(blob)
         guard ping.pixels <= maxPixels else {
             throw SepiaError(.EFBIG, .limit,
@@ -75,6 +84,7 @@ public final class Image {
         }
         // Clearing also drops the ping's options, so the hint is set after it.
         ClearMagickWand(image.wand)
+        if image.deadline != nil { image.installDeadlineMonitor() }
         if let (w, h) = try decodeHint(ping), w > 0, h > 0 {
             let stored = ping.swapsAxes ? (ping.height, ping.width) : (ping.width, ping.height)
             // Only a shrink: a hint above the source would ask libjpeg for a scale below 1.
@@ -106,6 +116,22 @@ public final class Image {
         MagickSetFirstIterator(wand)
         return Ping(width: Int(MagickGetImageWidth(wand)), height: Int(MagickGetImageHeight(wand)),
                     pixels: pixels, frames: Int(frames), swapsAxes: Self.swapsAxes(MagickGetImageOrientation(wand)))
+    }
+
+    /// ImageMagick 6's own time limit is per process and fatal (docs/imaging.md), so a
+    /// per-image deadline is a progress monitor: coders and filters report each row and stop
+    /// when it returns false. The wand passes its monitor to every image it reads, and
+    /// images made by resize/crop inherit it. It runs on the calling thread, because the
+    /// policy sets one ImageMagick thread; `self` outlives the wand it is registered on.
+    private func installDeadlineMonitor() {
+        let monitor: MagickProgressMonitor = { _, _, _, context in
+            guard let context else { return MagickTrue }
+            let image = Unmanaged<Image>.fromOpaque(context).takeUnretainedValue()
+            guard let deadline = image.deadline, ContinuousClock.now >= deadline else { return MagickTrue }
+            image.timedOut = true
+            return MagickFalse
+        }
+        MagickSetProgressMonitor(wand, monitor, Unmanaged.passUnretained(self).toOpaque())
     }
 
     private static func swapsAxes(_ orientation: OrientationType) -> Bool {
@@ -280,6 +306,9 @@ public final class Image {
         defer { if let text { MagickRelinquishMemory(text) } }
         var message = text.map { String(cString: $0) } ?? ""
         MagickClearException(wand)
+        if timedOut {
+            throw SepiaError(.ETIMEDOUT, .timeout, "\(what): image time limit exceeded")
+        }
         // ImageMagick 6 leaves a decoder's warnings on the image, not on the wand.
         if decoding, severity.rawValue < WarningException.rawValue, let image = GetImageFromMagickWand(wand),
            let reason = image.pointee.exception.reason {

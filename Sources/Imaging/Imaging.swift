@@ -49,25 +49,30 @@ public enum Imaging {
     /// - Parameters:
     ///   - format: output format ("jpg", "png", "webp"...); nil keeps the source's.
     ///   - quality: encoder quality; nil means 85 for JPEG and the coder's default otherwise.
+    ///   - filter: the resize filter after the DCT-scaled decode (see docs/imaging.md).
+    ///   - timeLimit: decode, resize and encode stop with ETIMEDOUT after this long.
     public static func thumb(
         blob: Bytes, spec: String, maxPixels: Int = defaultMaxPixels,
-        format: String? = nil, quality: Int? = nil
+        format: String? = nil, quality: Int? = nil, filter: Image.Filter = .triangle,
+        timeLimit: Duration? = nil
     ) throws -> Bytes {
-        try thumb(blob: blob, spec: ThumbSpec(spec), maxPixels: maxPixels, format: format, quality: quality)
+        try thumb(blob: blob, spec: ThumbSpec(spec), maxPixels: maxPixels, format: format, quality: quality,
+                  filter: filter, timeLimit: timeLimit)
     }
 
     /// `thumb` with a parsed spec (parse once, use for many images).
     public static func thumb(
         blob: Bytes, spec: ThumbSpec, maxPixels: Int = defaultMaxPixels,
-        format: String? = nil, quality: Int? = nil
+        format: String? = nil, quality: Int? = nil, filter: Image.Filter = .triangle,
+        timeLimit: Duration? = nil
     ) throws -> Bytes {
-        let image = try Image.load(blob: blob, maxPixels: maxPixels, decodeHint: { ping in
+        let image = try Image.load(blob: blob, maxPixels: maxPixels, timeLimit: timeLimit, decodeHint: { ping in
             // The hint is in stored orientation; the spec applies to the upright image.
             let upright = ping.swapsAxes ? (ping.height, ping.width) : (ping.width, ping.height)
             let plan = try spec.plan(width: upright.0, height: upright.1)
             return ping.swapsAxes ? (plan.resizeHeight, plan.resizeWidth) : (plan.resizeWidth, plan.resizeHeight)
         })
-        try image.thumbnail(spec: spec)
+        try image.thumbnail(spec: spec, filter: filter)
         try image.strip()
         if let format { try image.setFormat(format) }
         try image.prepareForEncoding(quality: quality)

@@ -87,6 +87,16 @@ import Testing
         #expect(sepiaError { _ = try Image.load(blob: []) }?.rc == Errno.EINVAL.rc)
     }
 
+    @Test func timeLimitStopsWorkWithETIMEDOUT() throws {
+        let fx = try Fixtures(); defer { fx.remove() }
+        let jpeg = try fx.convert(["-size", "800x600", "gradient:red-blue"], output: "d.jpg")
+        // A limit already past when the first row is decoded: deterministic, no sleeping.
+        let error = sepiaError { _ = try Imaging.thumb(blob: jpeg, spec: "100x100", timeLimit: .zero) }
+        #expect(error?.rc == Errno.ETIMEDOUT.rc)
+        #expect(error?.kind == .timeout)
+        #expect(try Image.load(blob: Imaging.thumb(blob: jpeg, spec: "100x100", timeLimit: .seconds(60))).width == 100)
+    }
+
     @Test func overLimitImageIsRefusedFromTheHeader() throws {
         // A PNG whose IHDR says 10000x10000 and whose pixel data is garbage: EFBIG (not
         // EINVAL) shows the refusal came from the header, before decoding.

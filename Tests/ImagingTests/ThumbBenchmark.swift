@@ -2,6 +2,8 @@
 //   SEPIA_BENCH_DIR    folder of JPEGs (made with SampleImages when missing or empty)
 //   SEPIA_BENCH_SPEC   size spec, default 256x256
 //   SEPIA_BENCH_THREADS  parallel threads, default 1 (compare with tools limited alike)
+//   SEPIA_BENCH_FILTER resize filter (triangle, box, lanczos...), default triangle
+//   SEPIA_BENCH_OUT    folder to write the thumbnails to, for a look or a quality check
 import Codec
 import Foundation
 import Imaging
@@ -16,6 +18,8 @@ import Testing
         let directory = env["SEPIA_BENCH_DIR"] ?? NSTemporaryDirectory() + "sepia-bench-corpus"
         let spec = try ThumbSpec(env["SEPIA_BENCH_SPEC"] ?? "256x256")
         let threads = max(1, Int(env["SEPIA_BENCH_THREADS"] ?? "1") ?? 1)
+        let filter = try #require(Image.Filter(rawValue: env["SEPIA_BENCH_FILTER"] ?? "triangle"))
+        let output = env["SEPIA_BENCH_OUT"]
         var names = (try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []
         names = names.filter { $0.lowercased().hasSuffix(".jpg") }.sorted()
         if names.isEmpty {
@@ -33,13 +37,20 @@ import Testing
         let failures = Failures()
         DispatchQueue.concurrentPerform(iterations: threads) { lane in
             for index in stride(from: lane, to: blobs.count, by: threads) {
-                do { _ = try Imaging.thumb(blob: blobs[index], spec: spec) } catch { failures.add("\(files[index]): \(error)") }
+                do {
+                    let thumb = try Imaging.thumb(blob: blobs[index], spec: spec, filter: filter)
+                    if let output {
+                        _ = FileManager.default.createFile(atPath: output + "/" + files[index], contents: Data(thumb))
+                    }
+                } catch {
+                    failures.add("\(files[index]): \(error)")
+                }
             }
         }
         let seconds = (ContinuousClock.now - start) / .seconds(1)
         #expect(failures.list.isEmpty, "\(failures.list)")
-        print(String(format: "bench: sepia in-process thumb %@: %d images, %d thread(s), %.2f s, %.2f images/s",
-                     spec.text, blobs.count, threads, seconds, Double(blobs.count) / seconds))
+        print(String(format: "bench: sepia in-process thumb %@ %@: %d images, %d thread(s), %.2f s, %.2f images/s",
+                     spec.text, filter.rawValue, blobs.count, threads, seconds, Double(blobs.count) / seconds))
     }
 }
 
