@@ -27,30 +27,32 @@ echo "xargs -0 -P$jobs -n$(( (n + jobs - 1) / jobs )) vipsthumbnail -s $size -o 
 order=(convert vipsthumbnail-per-file vipsthumbnail-one-process)
 
 echo "$n images from $dir, box $box, $jobs job(s) on $cores cores, $(date -u +%FT%TZ)"
-declare -A rate
+declare -A rate cpurate
 for name in "${order[@]}"; do
   if command -v hyperfine >/dev/null; then
     hyperfine --style none --warmup 1 --runs 3 --export-json "$out/$name.json" "bash $out/$name.sh" >/dev/null 2>&1
-    mean=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["results"][0]["mean"])' "$out/$name.json")
+    read -r mean cpu < <(python3 -c 'import json,sys; r=json.load(open(sys.argv[1]))["results"][0]; print(r["mean"], r["user"]+r["system"])' "$out/$name.json")
   else
-    start=$(date +%s.%N); bash "$out/$name.sh"; mean=$(python3 -c "print($(date +%s.%N) - $start)")
+    start=$(date +%s.%N); bash "$out/$name.sh"; mean=$(python3 -c "print($(date +%s.%N) - $start)"); cpu=$mean
   fi
   rate[$name]=$(python3 -c "print(f'{$n/$mean:.2f}')")
-  printf '%-28s %8.3f s  %7s images/s\n' "$name" "$mean" "${rate[$name]}"
+  cpurate[$name]=$(python3 -c "print(f'{$n/$cpu:.2f}')")
+  printf '%-28s %8.3f s  %7s images/s  %8.3f cpu-s  %7s images/cpu-s\n' "$name" "$mean" "${rate[$name]}" "$cpu" "${cpurate[$name]}"
 done
 
 if [[ -d .build ]] && command -v swift >/dev/null; then
   line=$(SEPIA_BENCH=1 SEPIA_BENCH_DIR="$dir" SEPIA_BENCH_SPEC="$box" SEPIA_BENCH_THREADS="$jobs" \
          swift test --skip-build --filter ThumbBenchmark 2>&1 | grep 'bench: sepia' || true)
   if [[ -n $line ]]; then
-    rate[sepia-in-process]=$(sed -E 's/.* ([0-9.]+) images\/s.*/\1/' <<<"$line")
-    printf '%-28s %8s    %7s images/s\n' sepia-in-process "" "${rate[sepia-in-process]}"
+    rate[sepia-in-process]=$(sed -E 's/.* ([0-9.]+) images\/s,.*/\1/' <<<"$line")
+    cpurate[sepia-in-process]=$(sed -E 's/.* ([0-9.]+) images\/cpu-s.*/\1/' <<<"$line")
+    printf '%-28s %8s    %7s images/s  %8s        %7s images/cpu-s\n' sepia-in-process "" "${rate[sepia-in-process]}" "" "${cpurate[sepia-in-process]}"
   fi
 fi
 
-echo "ratios vs convert -thumbnail (higher is faster):"
+echo "ratios vs convert -thumbnail (higher is faster): wall-clock, CPU time"
 for name in "${order[@]}" sepia-in-process; do
   if [[ -n ${rate[$name]:-} ]]; then
-    python3 -c "print(f'  {\"$name\":<28} {${rate[$name]}/${rate[convert]}:.2f}x')"
+    python3 -c "print(f'  {\"$name\":<28} {${rate[$name]}/${rate[convert]}:.2f}x  {${cpurate[$name]}/${cpurate[convert]}:.2f}x')"
   fi
 done

@@ -37,7 +37,7 @@ import Testing
         // the mean over `rounds` passes smooths out a shared machine.
         let rounds = max(1, Int(env["SEPIA_BENCH_ROUNDS"] ?? "5") ?? 5)
         let failures = Failures()
-        let start = ContinuousClock.now
+        let start = ContinuousClock.now, cpuStart = Self.cpuSeconds()
         for _ in 0..<rounds {
             DispatchQueue.concurrentPerform(iterations: threads) { lane in
                 for index in stride(from: lane, to: blobs.count, by: threads) {
@@ -53,9 +53,19 @@ import Testing
             }
         }
         let seconds = (ContinuousClock.now - start) / .seconds(1) / Double(rounds)
+        let cpu = (Self.cpuSeconds() - cpuStart) / Double(rounds)
         #expect(failures.list.isEmpty, "\(failures.list)")
-        print(String(format: "bench: sepia in-process thumb %@ %@: %d images, %d thread(s), %.2f s, %.2f images/s",
-                     spec.text, filter.rawValue, blobs.count, threads, seconds, Double(blobs.count) / seconds))
+        print(String(format: "bench: sepia in-process thumb %@ %@: %d images, %d thread(s), %.2f s, %.2f images/s, %.2f cpu-s, %.2f images/cpu-s",
+                     spec.text, filter.rawValue, blobs.count, threads, seconds, Double(blobs.count) / seconds,
+                     cpu, Double(blobs.count) / cpu))
+    }
+
+    /// User + system CPU time of this process: steadier than wall time on a shared VM.
+    static func cpuSeconds() -> Double {
+        var usage = rusage()
+        getrusage(RUSAGE_SELF.rawValue, &usage)
+        let user = Double(usage.ru_utime.tv_sec) + Double(usage.ru_utime.tv_usec) / 1e6
+        return user + Double(usage.ru_stime.tv_sec) + Double(usage.ru_stime.tv_usec) / 1e6
     }
 }
 
