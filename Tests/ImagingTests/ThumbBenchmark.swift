@@ -33,28 +33,28 @@ import Testing
         let blobs = try files.map { try Bytes(Data(contentsOf: URL(fileURLWithPath: directory + "/" + $0))) }
         _ = try Imaging.thumb(blob: blobs[0], spec: spec)  // warm up: genesis, coder modules
 
-        // Each thread takes every threads-th image, as worker threads would share a batch;
-        // the mean over `rounds` passes smooths out a shared machine.
+        // Threads take the next image from a shared counter, as worker threads take requests
+        // (a fixed stride would give one thread all the 12 MP images of the corpus). The
+        // mean over `rounds` passes smooths out a shared machine.
         let rounds = max(1, Int(env["SEPIA_BENCH_ROUNDS"] ?? "5") ?? 5)
-        let failures = Failures()
+        let work = Work(count: blobs.count * rounds)
         let start = ContinuousClock.now, cpuStart = Self.cpuSeconds()
-        for _ in 0..<rounds {
-            DispatchQueue.concurrentPerform(iterations: threads) { lane in
-                for index in stride(from: lane, to: blobs.count, by: threads) {
-                    do {
-                        let thumb = try Imaging.thumb(blob: blobs[index], spec: spec, filter: filter)
-                        if let output {
-                            _ = FileManager.default.createFile(atPath: output + "/" + files[index], contents: Data(thumb))
-                        }
-                    } catch {
-                        failures.add("\(files[index]): \(error)")
+        DispatchQueue.concurrentPerform(iterations: threads) { _ in
+            while let job = work.next() {
+                let index = job % blobs.count
+                do {
+                    let thumb = try Imaging.thumb(blob: blobs[index], spec: spec, filter: filter)
+                    if let output {
+                        _ = FileManager.default.createFile(atPath: output + "/" + files[index], contents: Data(thumb))
                     }
+                } catch {
+                    work.fail("\(files[index]): \(error)")
                 }
             }
         }
         let seconds = (ContinuousClock.now - start) / .seconds(1) / Double(rounds)
         let cpu = (Self.cpuSeconds() - cpuStart) / Double(rounds)
-        #expect(failures.list.isEmpty, "\(failures.list)")
+        #expect(work.failures.isEmpty, "\(work.failures)")
         print(String(format: "bench: sepia in-process thumb %@ %@: %d images, %d thread(s), %.2f s, %.2f images/s, %.2f cpu-s, %.2f images/cpu-s",
                      spec.text, filter.rawValue, blobs.count, threads, seconds, Double(blobs.count) / seconds,
                      cpu, Double(blobs.count) / cpu))
@@ -69,12 +69,25 @@ import Testing
     }
 }
 
-/// Failures collected from the benchmark's threads.
+/// The benchmark's shared job counter and failure list.
 ///
-/// `@unchecked Sendable`: `items` is only touched while `lock` is held.
-private final class Failures: @unchecked Sendable {
+/// `@unchecked Sendable`: both stored properties are only touched while `lock` is held.
+private final class Work: @unchecked Sendable {
     private let lock = NSLock()
-    private var items: [String] = []
-    func add(_ item: String) { lock.withLock { items.append(item) } }
-    var list: [String] { lock.withLock { items } }
+    private let count: Int
+    private var taken = 0
+    private var failed: [String] = []
+
+    init(count: Int) { self.count = count }
+
+    func next() -> Int? {
+        lock.withLock {
+            guard taken < count else { return nil }
+            defer { taken += 1 }
+            return taken
+        }
+    }
+
+    func fail(_ item: String) { lock.withLock { failed.append(item) } }
+    var failures: [String] { lock.withLock { failed } }
 }
