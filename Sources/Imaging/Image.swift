@@ -109,9 +109,10 @@ public final class Image {
         let frames = MagickGetNumberImages(wand)
         for index in 0..<frames {
             MagickSetIteratorIndex(wand, Int(index))
-            let (w, h) = (Int(MagickGetImageWidth(wand)), Int(MagickGetImageHeight(wand)))
-            let (product, overflow) = w.multipliedReportingOverflow(by: h)
-            pixels = overflow ? Int.max : pixels.addingReportingOverflow(product).overflow ? Int.max : pixels + product
+            // Saturating: a forged header must not wrap around below the cap.
+            let frame = Int(MagickGetImageWidth(wand)).multipliedReportingOverflow(by: Int(MagickGetImageHeight(wand)))
+            let total = pixels.addingReportingOverflow(frame.partialValue)
+            pixels = frame.overflow || total.overflow ? Int.max : total.partialValue
         }
         MagickSetFirstIterator(wand)
         return Ping(width: Int(MagickGetImageWidth(wand)), height: Int(MagickGetImageHeight(wand)),

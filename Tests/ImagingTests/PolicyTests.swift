@@ -41,4 +41,14 @@ import Testing
         #expect(error?.rc == Errno.EPERM.rc)
         #expect(error?.message.contains("security policy") == true)
     }
+
+    @Test func encodingToAForbiddenFormatIsRefused() throws {
+        let fx = try Fixtures(); defer { fx.remove() }
+        let image = try Image.load(blob: fx.convert(["-size", "20x20", "xc:red"], output: "r.png"))
+        let error = sepiaError {
+            try image.setFormat("svg")
+            _ = try image.blob()
+        }
+        #expect(error?.rc == Errno.EPERM.rc)
+    }
 }
