@@ -153,6 +153,28 @@ import Testing
         #expect(sepiaError { try image.crop(width: 10, height: 10, x: 500, y: 0) }?.rc == Errno.EINVAL.rc)
     }
 
+    @Test func animatedGIFKeepsItsFirstFrame() throws {
+        let fx = try Fixtures(); defer { fx.remove() }
+        let gif = try fx.convert(["-size", "100x80", "xc:red", "xc:blue", "xc:green", "-loop", "0"], output: "a.gif")
+        let out = try Imaging.thumb(blob: gif, spec: "50x50")
+        let image = try Image.load(blob: out)
+        #expect(image.format == "GIF")
+        #expect((image.width, image.height) == (50, 40))
+        #expect(near(try image.pixel(x: 25, y: 20), 1, 0, 0))
+    }
+
+    @Test func threadsMakeThumbnailsAtOnce() throws {
+        let fx = try Fixtures(); defer { fx.remove() }
+        let jpeg = try fx.convert(["-size", "640x480", "gradient:red-blue"], output: "c.jpg")
+        let sizes = Sizes()
+        // Worker threads each own their images; nothing is shared but the process's caches.
+        DispatchQueue.concurrentPerform(iterations: 8) { lane in
+            let out = try? Imaging.thumb(blob: jpeg, spec: "\(64 + lane)x")
+            sizes.record(out.flatMap { try? Image.load(blob: $0).width } ?? 0)
+        }
+        #expect(sizes.sorted == Array(64..<72))
+    }
+
     @Test func sampleImagesAreJPEGsSomeSideways() throws {
         let fx = try Fixtures(); defer { fx.remove() }
         let paths = try SampleImages.write(count: 4, into: fx.directory + "/samples", sizes: [(320, 240), (160, 90)])
@@ -164,4 +186,14 @@ import Testing
             #expect(image.orientation == (index == 3 ? 6 : 0) || (index != 3 && image.orientation == 1))
         }
     }
+}
+
+/// Widths recorded from several threads.
+///
+/// `@unchecked Sendable`: `values` is only touched while `lock` is held.
+private final class Sizes: @unchecked Sendable {
+    private let lock = NSLock()
+    private var values: [Int] = []
+    func record(_ value: Int) { lock.withLock { values.append(value) } }
+    var sorted: [Int] { lock.withLock { values.sorted() } }
 }
