@@ -41,7 +41,7 @@ let package = Package(
         // Shards on LevelDB: objects, transactions, group commit, request-id records.
         .target(name: "Storage", dependencies: ["CLevelDB", "Codec"]),
         // Image decoding and thumbnails on MagickWand.
-        .target(name: "Imaging", dependencies: ["CMagickWand"]),
+        .target(name: "Imaging", dependencies: ["CMagickWand", "Codec"]),
         // The cls_lua-compatible LuaJIT runtime, native classes and the magick module.
         .target(name: "Scripting", dependencies: [
             "CLuaJIT", "Codec", "Storage", "Imaging",

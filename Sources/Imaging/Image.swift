@@ -1,0 +1,331 @@
+// Image: one decoded image owned by one MagickWand, with the operations leafo/magick users
+// rely on (the `magick` Lua module wraps these 1:1), and the one function that turns
+// MagickWand's exception convention into SepiaError.
+import CMagickWand
+import Codec
+
+/// A decoded image (first frame only: thumbnails never keep animation).
+///
+/// Not Sendable: a wand has no locking of its own, and each worker thread makes, uses and
+/// drops its images within one request, so none needs to cross threads.
+public final class Image {
+    let wand: OpaquePointer
+    /// Set by `load(timeLimit:)`; the progress monitor compares it on every row.
+    private var deadline: ContinuousClock.Instant?
+    /// Whether the progress monitor has stopped an operation: the wand may not say so.
+    private var timedOut = false
+
+    /// What a header read (ping) tells before any pixel is decoded.
+    struct Ping {
+        var width: Int, height: Int
+        /// Width x height summed over frames: what decoding would allocate.
+        var pixels: Int
+        var frames: Int
+        /// EXIF orientations 5...8 turn the image a quarter, so upright sides are swapped.
+        var swapsAxes: Bool
+    }
+
+    /// A resize filter; `triangle` (bilinear) is the thumbnail default, see docs/imaging.md.
+    public enum Filter: String, Sendable, CaseIterable {
+        case point, box, triangle, catrom, mitchell, lanczos
+
+        var magick: FilterTypes {
+            switch self {
+            case .point: PointFilter
+            case .box: BoxFilter
+            case .triangle: TriangleFilter
+            case .catrom: CatromFilter
+            case .mitchell: MitchellFilter
+            case .lanczos: LanczosFilter
+            }
+        }
+    }
+
+    init() throws {
+        try Imaging.configure()
+        guard let wand = NewMagickWand() else {
+            throw SepiaError(.ENOMEM, .memory, "cannot allocate a MagickWand")
+        }
+        self.wand = wand
+    }
+
+    deinit { DestroyMagickWand(wand) }
+
+    // MARK: Loading
+
+    /// Decodes an encoded image (`magick.load_image_from_blob`).
+    ///
+    /// The header is read first and images over `maxPixels` (all frames) are refused with
+    /// EFBIG before any pixel is decoded. `sizeHint` is the smallest size the caller will
+    /// resize to: JPEGs then decode DCT-scaled (1/2, 1/4, 1/8) to no less than it, which is
+    /// most of a thumbnail's speed. Corrupt or truncated data is EINVAL with MagickWand's
+    /// message; a format the policy forbids is EPERM.
+    ///
+    /// With `timeLimit`, decoding and every later operation on this image stop with
+    /// ETIMEDOUT once that much time has passed since the call (checked per row).
+    public static func load(
+        blob: Bytes, maxPixels: Int = Imaging.defaultMaxPixels, sizeHint: (width: Int, height: Int)? = nil,
+        timeLimit: Duration? = nil
+    ) throws -> Image {
+        try load(blob: blob, maxPixels: maxPixels, timeLimit: timeLimit, decodeHint: { _ in sizeHint })
+    }
+
+    /// `load` with the hint computed from the header (thumbnails know the target only then).
+    static func load(
+        blob: Bytes, maxPixels: Int, timeLimit: Duration?, decodeHint: (Ping) throws -> (Int, Int)?
+    ) throws -> Image {
+        guard !blob.isEmpty else { throw SepiaError(.EINVAL, .image, "empty image blob") }
+        let image = try Image()
+        image.deadline = timeLimit.map { ContinuousClock.now + $0 }
+        let ping = try image.ping(blob)
+        guard ping.pixels <= maxPixels else {
+            throw SepiaError(.EFBIG, .limit,
+                "image is \(ping.width)x\(ping.height) (\(ping.frames) frame(s), \(ping.pixels) pixels), over the limit of \(maxPixels) pixels")
+        }
+        // Clearing also drops the ping's options, so the hint is set after it.
+        ClearMagickWand(image.wand)
+        if image.deadline != nil { image.installDeadlineMonitor() }
+        if let (w, h) = try decodeHint(ping), w > 0, h > 0 {
+            let stored = ping.swapsAxes ? (ping.height, ping.width) : (ping.width, ping.height)
+            // Only a shrink: a hint above the source would ask libjpeg for a scale below 1.
+            if w <= stored.0, h <= stored.1 {
+                MagickSetOption(image.wand, "jpeg:size", "\(w)x\(h)")
+            }
+        }
+        try image.check(blob.withUnsafeBytes { MagickReadImageBlob(image.wand, $0.baseAddress, $0.count) },
+                        "decode", decoding: true)
+        while MagickGetNumberImages(image.wand) > 1 {
+            MagickSetLastIterator(image.wand)
+            try image.check(MagickRemoveImage(image.wand), "drop frame")
+        }
+        MagickSetFirstIterator(image.wand)
+        return image
+    }
+
+    private func ping(_ blob: Bytes) throws -> Ping {
+        try check(blob.withUnsafeBytes { MagickPingImageBlob(wand, $0.baseAddress, $0.count) },
+                  "read header", decoding: true)
+        var pixels = 0
+        let frames = MagickGetNumberImages(wand)
+        for index in 0..<frames {
+            MagickSetIteratorIndex(wand, Int(index))
+            // Saturating: a forged header must not wrap around below the cap.
+            let frame = Int(MagickGetImageWidth(wand)).multipliedReportingOverflow(by: Int(MagickGetImageHeight(wand)))
+            let total = pixels.addingReportingOverflow(frame.partialValue)
+            pixels = frame.overflow || total.overflow ? Int.max : total.partialValue
+        }
+        MagickSetFirstIterator(wand)
+        return Ping(width: Int(MagickGetImageWidth(wand)), height: Int(MagickGetImageHeight(wand)),
+                    pixels: pixels, frames: Int(frames), swapsAxes: Self.swapsAxes(MagickGetImageOrientation(wand)))
+    }
+
+    /// ImageMagick 6's own time limit is per process and fatal (docs/imaging.md), so a
+    /// per-image deadline is a progress monitor: coders and filters report each row and stop
+    /// when it returns false. The wand passes its monitor to every image it reads, and
+    /// images made by resize/crop inherit it. It runs on the calling thread, because the
+    /// policy sets one ImageMagick thread; `self` outlives the wand it is registered on.
+    private func installDeadlineMonitor() {
+        let monitor: MagickProgressMonitor = { _, _, _, context in
+            guard let context else { return MagickTrue }
+            let image = Unmanaged<Image>.fromOpaque(context).takeUnretainedValue()
+            guard let deadline = image.deadline, ContinuousClock.now >= deadline else { return MagickTrue }
+            image.timedOut = true
+            return MagickFalse
+        }
+        MagickSetProgressMonitor(wand, monitor, Unmanaged.passUnretained(self).toOpaque())
+    }
+
+    private static func swapsAxes(_ orientation: OrientationType) -> Bool {
+        (LeftTopOrientation.rawValue...LeftBottomOrientation.rawValue).contains(orientation.rawValue)
+    }
+
+    // MARK: Properties
+
+    public var width: Int { Int(MagickGetImageWidth(wand)) }
+    public var height: Int { Int(MagickGetImageHeight(wand)) }
+
+    /// The coder name, e.g. "JPEG", "PNG" (the output format after `setFormat`).
+    public var format: String {
+        guard let text = MagickGetImageFormat(wand) else { return "" }
+        defer { MagickRelinquishMemory(text) }
+        return String(cString: text)
+    }
+
+    /// EXIF orientation as a number 0...8 (0: undefined, 1: upright).
+    public var orientation: Int { Int(MagickGetImageOrientation(wand).rawValue) }
+
+    /// Whether the image has an alpha channel.
+    public var hasAlpha: Bool { MagickGetImageAlphaChannel(wand) == MagickTrue }
+
+    /// Whether any metadata profile (EXIF, ICC, IPTC, XMP) is attached.
+    public var profileNames: [String] {
+        var count = 0
+        guard let names = MagickGetImageProfiles(wand, "*", &count) else { return [] }
+        defer { MagickRelinquishMemory(names) }
+        return (0..<count).compactMap { names[$0].map { String(cString: $0) } }
+    }
+
+    /// A pixel's colour as red, green, blue, alpha in 0...1 (`get_pixel`).
+    public func pixel(x: Int, y: Int) throws -> (red: Double, green: Double, blue: Double, alpha: Double) {
+        let color = NewPixelWand()
+        defer { DestroyPixelWand(color) }
+        try check(MagickGetImagePixelColor(wand, x, y, color), "get pixel \(x),\(y)")
+        return (PixelGetRed(color), PixelGetGreen(color), PixelGetBlue(color), PixelGetAlpha(color))
+    }
+
+    // MARK: Operations
+
+    /// Sets the output format: a coder name such as "jpg", "png", "webp", "gif".
+    public func setFormat(_ name: String) throws {
+        let coder = name.lowercased() == "jpg" ? "JPEG" : name.uppercased()
+        guard !coder.isEmpty, coder.utf8.allSatisfy({ $0 < 0x80 && $0 != 0x3A }) else {
+            throw SepiaError(.EINVAL, .invalid, "bad image format \"\(name)\"")
+        }
+        try check(MagickSetImageFormat(wand, coder), "set format \"\(name)\"")
+    }
+
+    /// Sets the encoder quality, 1...100 (JPEG/WebP quality; zlib level for PNG).
+    public func setQuality(_ quality: Int) throws {
+        guard (1...100).contains(quality) else {
+            throw SepiaError(.EINVAL, .invalid, "image quality \(quality) is outside 1...100")
+        }
+        try check(MagickSetImageCompressionQuality(wand, quality), "set quality")
+    }
+
+    /// Resizes to exactly `width` x `height` (callers keep the aspect; see ThumbSpec).
+    public func resize(width: Int, height: Int, filter: Filter = .triangle) throws {
+        try checkSides(width, height, "resize")
+        try check(MagickResizeImage(wand, width, height, filter.magick, 1.0), "resize to \(width)x\(height)")
+    }
+
+    /// Keeps the `width` x `height` rectangle at `x`, `y`, clipped to the image.
+    public func crop(width: Int, height: Int, x: Int, y: Int) throws {
+        try checkSides(width, height, "crop")
+        guard x >= 0, y >= 0, x < self.width, y < self.height else {
+            throw SepiaError(.EINVAL, .invalid, "crop offset \(x),\(y) is outside the \(self.width)x\(self.height) image")
+        }
+        try check(MagickCropImage(wand, width, height, x, y), "crop")
+        // Forget the crop's offset on the old canvas, or GIF/PNG keep a virtual page.
+        try check(MagickSetImagePage(wand, 0, 0, 0, 0), "reset page")
+    }
+
+    /// Turns the pixels upright per the EXIF orientation and marks them top-left.
+    public func autoOrient() throws {
+        try check(MagickAutoOrientImage(wand), "auto-orient")
+    }
+
+    /// Records an EXIF orientation (1...8) without moving pixels, as a camera would.
+    public func setOrientation(_ value: Int) throws {
+        guard (1...8).contains(value) else {
+            throw SepiaError(.EINVAL, .invalid, "EXIF orientation \(value) is outside 1...8")
+        }
+        try check(MagickSetImageOrientation(wand, OrientationType(rawValue: UInt32(value))), "set orientation")
+        // JPEG writes orientation only inside an EXIF profile, so make a minimal one.
+        let exif = Self.exifProfile(orientation: UInt16(value))
+        try check(exif.withUnsafeBytes { MagickSetImageProfile(wand, "exif", $0.baseAddress, $0.count) },
+                  "set EXIF profile")
+    }
+
+    /// "Exif\0\0", a big-endian TIFF header and one IFD holding only tag 0x0112.
+    private static func exifProfile(orientation: UInt16) -> Bytes {
+        Array("Exif".utf8) + [0, 0, 0x4D, 0x4D, 0, 0x2A, 0, 0, 0, 8,
+                              0, 1, 0x01, 0x12, 0, 3, 0, 0, 0, 1,
+                              UInt8(orientation >> 8), UInt8(orientation & 0xFF), 0, 0,
+                              0, 0, 0, 0]
+    }
+
+    /// Removes every profile and comment (EXIF with GPS, ICC, XMP): thumbnails are public.
+    public func strip() throws {
+        try check(MagickStripImage(wand), "strip")
+    }
+
+    /// Applies a size spec: auto-orient, then resize and crop as `spec.plan` says.
+    public func thumbnail(spec: ThumbSpec, filter: Filter = .triangle) throws {
+        try autoOrient()
+        let plan = try spec.plan(width: width, height: height)
+        if plan.resizeWidth != width || plan.resizeHeight != height {
+            try resize(width: plan.resizeWidth, height: plan.resizeHeight, filter: filter)
+        }
+        if let crop = plan.crop {
+            try self.crop(width: crop.width, height: crop.height, x: crop.x, y: crop.y)
+        }
+    }
+
+    /// `thumbnail(spec:)` from a spec string.
+    public func thumbnail(spec: String) throws {
+        try thumbnail(spec: ThumbSpec(spec))
+    }
+
+    /// Makes what browsers show right: CMYK becomes sRGB, alpha is flattened onto white
+    /// when the output (JPEG) cannot carry it, and JPEG gets quality 85 unless told.
+    func prepareForEncoding(quality: Int?) throws {
+        if MagickGetImageColorspace(wand) == CMYKColorspace {
+            try check(MagickTransformImageColorspace(wand, sRGBColorspace), "convert CMYK to sRGB")
+        }
+        let jpeg = ["JPEG", "JPG", "PJPEG"].contains(format)
+        if jpeg, hasAlpha {
+            let white = NewPixelWand()
+            defer { DestroyPixelWand(white) }
+            PixelSetColor(white, "white")
+            try check(MagickSetImageBackgroundColor(wand, white), "set background")
+            try check(MagickSetImageAlphaChannel(wand, RemoveAlphaChannel), "flatten alpha")
+        }
+        if let quality {
+            try setQuality(quality)
+        } else if jpeg {
+            try setQuality(85)
+        }
+    }
+
+    /// Encodes in the current format (`get_blob`).
+    public func blob() throws -> Bytes {
+        var length = 0
+        let data = MagickGetImageBlob(wand, &length)
+        try check(data == nil ? MagickFalse : MagickTrue, "encode \(format)")
+        defer { MagickRelinquishMemory(data) }
+        return Bytes(UnsafeBufferPointer(start: data, count: length))
+    }
+
+    // MARK: Errors
+
+    private func checkSides(_ width: Int, _ height: Int, _ what: String) throws {
+        guard (1...ThumbSpec.maxEdge).contains(width), (1...ThumbSpec.maxEdge).contains(height) else {
+            throw SepiaError(.EINVAL, .invalid, "\(what) size \(width)x\(height) is outside 1...\(ThumbSpec.maxEdge)")
+        }
+    }
+
+    /// The one place MagickWand's exception convention becomes a SepiaError: a call returns
+    /// MagickFalse (or succeeds with a warning), the wand keeps the exception, and the text
+    /// from MagickGetException must be freed with MagickRelinquishMemory.
+    ///
+    /// Warnings pass, except that while decoding, libjpeg's "Premature end" (a truncated
+    /// file, which it pads with grey) is an error: a thumbnail of half a photo is wrong.
+    /// Policy refusals are EPERM, resource caps EFBIG, anything else EINVAL.
+    func check(_ result: MagickBooleanType, _ what: String, decoding: Bool = false) throws {
+        var severity = UndefinedException
+        let text = MagickGetException(wand, &severity)
+        defer { if let text { MagickRelinquishMemory(text) } }
+        var message = text.map { String(cString: $0) } ?? ""
+        MagickClearException(wand)
+        if timedOut {
+            throw SepiaError(.ETIMEDOUT, .timeout, "\(what): image time limit exceeded")
+        }
+        // ImageMagick 6 leaves a decoder's warnings on the image, not on the wand.
+        if decoding, severity.rawValue < WarningException.rawValue, let image = GetImageFromMagickWand(wand),
+           let reason = image.pointee.exception.reason {
+            severity = image.pointee.exception.severity
+            message = String(cString: reason)
+        }
+        let truncated = decoding && severity.rawValue >= WarningException.rawValue && message.lowercased().contains("premature end")
+        guard result == MagickFalse || severity.rawValue >= ErrorException.rawValue || truncated else { return }
+        let detail = message.isEmpty ? "\(what) failed" : "\(what): \(message)"
+        switch severity {
+        case PolicyError, PolicyFatalError:
+            throw SepiaError(.EPERM, .image, detail)
+        case ResourceLimitError, ResourceLimitFatalError:
+            throw SepiaError(.EFBIG, .limit, detail)
+        default:
+            throw SepiaError(.EINVAL, .image, detail)
+        }
+    }
+}

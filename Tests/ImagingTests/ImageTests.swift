@@ -1,0 +1,199 @@
+// Image and Imaging.thumb on real encoded files: orientation, alpha, progressive, CMYK,
+// corrupt and over-limit input, metadata stripping, the decode hint.
+import Codec
+import Foundation
+import Imaging
+import Testing
+
+@Suite struct ImageTests {
+    @Test func thumbKeepsJPEGAndFitsTheBox() throws {
+        let fx = try Fixtures(); defer { fx.remove() }
+        let source = try fx.convert(["-size", "800x600", "gradient:red-blue"], output: "g.jpg")
+        let out = try Imaging.thumb(blob: source, spec: "256x256")
+        let image = try Image.load(blob: out)
+        #expect((image.width, image.height) == (256, 192))
+        #expect(image.format == "JPEG")
+    }
+
+    @Test func everySpecFormGivesItsSize() throws {
+        let fx = try Fixtures(); defer { fx.remove() }
+        let source = try fx.convert(["-size", "400x200", "gradient:red-blue"], output: "g.png")
+        for (spec, size) in [("100x100", (100, 50)), ("100x100^", (200, 100)), ("100x100!", (100, 100)),
+                             ("100x100#", (100, 100)), ("25%", (100, 50)), ("80x", (80, 40)), ("x50", (100, 50))] {
+            let image = try Image.load(blob: Imaging.thumb(blob: source, spec: spec))
+            #expect((image.width, image.height) == size, "\(spec)")
+            #expect(image.format == "PNG")
+        }
+    }
+
+    @Test func exifRotatedJPEGComesOutUpright() throws {
+        let fx = try Fixtures(); defer { fx.remove() }
+        // Stored 400x200: red left half, blue right half; orientation 6 = turn 90° clockwise.
+        let stored = try Image.load(blob: fx.convert(["-size", "200x200", "xc:red", "xc:blue", "+append"], output: "s.jpg"))
+        try stored.setOrientation(6)
+        let rotated = try stored.blob()
+        #expect(try Image.load(blob: rotated).orientation == 6)
+
+        let image = try Image.load(blob: Imaging.thumb(blob: rotated, spec: "100x200"))
+        #expect((image.width, image.height) == (100, 200))
+        #expect(near(try image.pixel(x: 50, y: 30), 1, 0, 0))   // left became top
+        #expect(near(try image.pixel(x: 50, y: 170), 0, 0, 1))  // right became bottom
+        #expect(image.orientation <= 1)
+        #expect(image.profileNames.isEmpty)
+    }
+
+    @Test func alphaPNGToJPEGIsFlattenedOnWhite() throws {
+        let fx = try Fixtures(); defer { fx.remove() }
+        let png = try fx.convert(["-size", "100x100", "xc:none", "-fill", "red", "-draw", "rectangle 0,0 49,99"],
+                                 output: "a.png")
+        #expect(try Image.load(blob: png).hasAlpha)
+        let image = try Image.load(blob: Imaging.thumb(blob: png, spec: "100x100", format: "jpg"))
+        #expect(image.format == "JPEG")
+        #expect(!image.hasAlpha)
+        #expect(near(try image.pixel(x: 20, y: 50), 1, 0, 0))
+        #expect(near(try image.pixel(x: 80, y: 50), 1, 1, 1))
+    }
+
+    @Test func progressiveJPEGDecodes() throws {
+        let fx = try Fixtures(); defer { fx.remove() }
+        let jpeg = try fx.convert(["-size", "800x600", "gradient:red-blue", "-interlace", "Plane"], output: "p.jpg")
+        let image = try Image.load(blob: Imaging.thumb(blob: jpeg, spec: "200x200"))
+        #expect((image.width, image.height) == (200, 150))
+    }
+
+    @Test func cmykJPEGBecomesSRGB() throws {
+        let fx = try Fixtures(); defer { fx.remove() }
+        let cmyk = try fx.convert(["-size", "300x200", "xc:red", "-colorspace", "CMYK"], output: "c.jpg")
+        let image = try Image.load(blob: Imaging.thumb(blob: cmyk, spec: "150x100"))
+        // Read back as CMYK, the first channel would be cyan (0), not red (1).
+        #expect(near(try image.pixel(x: 75, y: 50), 1, 0, 0))
+    }
+
+    @Test func corruptInputIsEINVALWithMagickWandsMessage() throws {
+        let fx = try Fixtures(); defer { fx.remove() }
+        var random = SystemRandomNumberGenerator()
+        let noise = (0..<4096).map { _ in UInt8.random(in: 0...255, using: &random) }
+        let error = sepiaError { _ = try Image.load(blob: noise) }
+        #expect(error?.rc == Errno.EINVAL.rc)
+        #expect(error?.kind == .image)
+        #expect(error?.message.isEmpty == false)
+
+        let jpeg = try fx.convert(["-size", "640x480", "plasma:"], output: "t.jpg")
+        let half = Bytes(jpeg.prefix(jpeg.count / 2))
+        let truncated = sepiaError { _ = try Imaging.thumb(blob: half, spec: "100x100") }
+        #expect(truncated?.rc == Errno.EINVAL.rc)
+        #expect(truncated?.message.lowercased().contains("premature end") == true)
+
+        #expect(sepiaError { _ = try Image.load(blob: []) }?.rc == Errno.EINVAL.rc)
+    }
+
+    @Test func timeLimitStopsWorkWithETIMEDOUT() throws {
+        let fx = try Fixtures(); defer { fx.remove() }
+        let jpeg = try fx.convert(["-size", "800x600", "gradient:red-blue"], output: "d.jpg")
+        // A limit already past when the first row is decoded: deterministic, no sleeping.
+        let error = sepiaError { _ = try Imaging.thumb(blob: jpeg, spec: "100x100", timeLimit: .zero) }
+        #expect(error?.rc == Errno.ETIMEDOUT.rc)
+        #expect(error?.kind == .timeout)
+        #expect(try Image.load(blob: Imaging.thumb(blob: jpeg, spec: "100x100", timeLimit: .seconds(60))).width == 100)
+    }
+
+    @Test func overLimitImageIsRefusedFromTheHeader() throws {
+        // A PNG whose IHDR says 10000x10000 and whose pixel data is garbage: EFBIG (not
+        // EINVAL) shows the refusal came from the header, before decoding.
+        var ihdr = Array("IHDR".utf8) + bigEndian(10000) + bigEndian(10000) + [8, 2, 0, 0, 0]
+        ihdr = bigEndian(13) + ihdr + bigEndian(crc32(ihdr))
+        let idat = Array("IDAT".utf8) + [1, 2, 3, 4]
+        let png: Bytes = [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A] + ihdr
+            + bigEndian(4) + idat + bigEndian(crc32(idat)) + bigEndian(0) + Array("IEND".utf8) + bigEndian(crc32(Array("IEND".utf8)))
+        let error = sepiaError { _ = try Imaging.thumb(blob: png, spec: "256x256", maxPixels: 50_000_000) }
+        #expect(error?.rc == Errno.EFBIG.rc)
+        #expect(error?.kind == .limit)
+        #expect(error?.message.contains("10000x10000") == true)
+
+        let fx = try Fixtures(); defer { fx.remove() }
+        let small = try fx.convert(["-size", "300x200", "xc:gray"], output: "s.png")
+        #expect(sepiaError { _ = try Image.load(blob: small, maxPixels: 59_999) }?.rc == Errno.EFBIG.rc)
+        #expect(try Image.load(blob: small, maxPixels: 60_000).width == 300)
+    }
+
+    @Test func metadataIsStripped() throws {
+        let fx = try Fixtures(); defer { fx.remove() }
+        let jpeg = try fx.convert(["-size", "400x300", "gradient:", "-set", "comment", "secret"], output: "m.jpg")
+        let tagged = try Image.load(blob: jpeg)
+        try tagged.setOrientation(1)
+        let source = try tagged.blob()
+        #expect(try Image.load(blob: source).profileNames.contains("exif"))
+        let out = try Imaging.thumb(blob: source, spec: "100x100")
+        #expect(try Image.load(blob: out).profileNames.isEmpty)
+        #expect(!String(decoding: out, as: UTF8.self).contains("secret"))
+        #expect(!String(decoding: out, as: UTF8.self).contains("Exif"))
+    }
+
+    @Test func decodeHintScalesJPEGDecoding() throws {
+        let fx = try Fixtures(); defer { fx.remove() }
+        let jpeg = try fx.convert(["-size", "1600x1200", "gradient:red-blue"], output: "h.jpg")
+        #expect(try Image.load(blob: jpeg, sizeHint: (width: 200, height: 150)).width == 200)  // 1/8
+        #expect(try Image.load(blob: jpeg, sizeHint: (width: 500, height: 300)).width == 600)  // 3/8
+        #expect(try Image.load(blob: jpeg, sizeHint: (width: 4000, height: 3000)).width == 1600)
+        #expect(try Image.load(blob: jpeg).width == 1600)
+    }
+
+    @Test func operationsMirrorLeafoMagick() throws {
+        let fx = try Fixtures(); defer { fx.remove() }
+        let image = try Image.load(blob: fx.convert(["-size", "400x300", "xc:red"], output: "o.png"))
+        try image.resize(width: 200, height: 150)
+        try image.crop(width: 100, height: 50, x: 10, y: 20)
+        #expect((image.width, image.height) == (100, 50))
+        try image.setFormat("jpg")
+        try image.setQuality(70)
+        let out = try Image.load(blob: image.blob())
+        #expect(out.format == "JPEG" && out.width == 100)
+        #expect(sepiaError { try image.setQuality(0) }?.rc == Errno.EINVAL.rc)
+        #expect(sepiaError { try image.resize(width: 0, height: 10) }?.rc == Errno.EINVAL.rc)
+        #expect(sepiaError { try image.crop(width: 10, height: 10, x: 500, y: 0) }?.rc == Errno.EINVAL.rc)
+    }
+
+    @Test func animatedGIFKeepsItsFirstFrame() throws {
+        let fx = try Fixtures(); defer { fx.remove() }
+        let gif = try fx.convert(["-size", "100x80", "xc:red", "xc:blue", "xc:green", "-loop", "0"], output: "a.gif")
+        let out = try Imaging.thumb(blob: gif, spec: "50x50")
+        let image = try Image.load(blob: out)
+        #expect(image.format == "GIF")
+        #expect((image.width, image.height) == (50, 40))
+        #expect(near(try image.pixel(x: 25, y: 20), 1, 0, 0))
+    }
+
+    @Test func threadsMakeThumbnailsAtOnce() throws {
+        let fx = try Fixtures(); defer { fx.remove() }
+        let jpeg = try fx.convert(["-size", "640x480", "gradient:red-blue"], output: "c.jpg")
+        let sizes = Sizes()
+        // Worker threads each own their images; nothing is shared but the process's caches.
+        DispatchQueue.concurrentPerform(iterations: 8) { lane in
+            let out = try? Imaging.thumb(blob: jpeg, spec: "\(64 + lane)x")
+            sizes.record(out.flatMap { try? Image.load(blob: $0).width } ?? 0)
+        }
+        #expect(sizes.sorted == Array(64..<72))
+    }
+
+    @Test func sampleImagesAreJPEGsSomeSideways() throws {
+        let fx = try Fixtures(); defer { fx.remove() }
+        let paths = try SampleImages.write(count: 4, into: fx.directory + "/samples", sizes: [(320, 240), (160, 90)])
+        #expect(paths.count == 4)
+        for (index, path) in paths.enumerated() {
+            let image = try Image.load(blob: Bytes(FileManager.default.contents(atPath: path) ?? Data()))
+            #expect(image.format == "JPEG")
+            #expect(image.width == (index % 2 == 0 ? 320 : 160))
+            #expect(image.orientation == (index == 3 ? 6 : 0) || (index != 3 && image.orientation == 1))
+        }
+    }
+}
+
+/// Widths recorded from several threads.
+///
+/// `@unchecked Sendable`: `values` is only touched while `lock` is held.
+private final class Sizes: @unchecked Sendable {
+    private let lock = NSLock()
+    private var values: [Int] = []
+    func record(_ value: Int) { lock.withLock { values.append(value) } }
+    var sorted: [Int] { lock.withLock { values.sorted() } }
+}
