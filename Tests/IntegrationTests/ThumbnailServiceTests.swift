@@ -33,7 +33,7 @@ import Testing
         while !started && ContinuousClock.now < deadline && make.isRunning {
             var made = 0
             for i in 0..<200 where made == 0 {
-                let name = String(format: "t/sample-%03d.jpg", i)
+                let name = String(format: "t/sample-%04d.jpg", i)
                 let res = try await client.send(oid: Array(name.utf8), ops: [.omapGetValsByKeys(keys: [Array("64x64".utf8)])],
                                                 options: RequestOptions(readOnly: true))
                 if case .entries(let e, _)? = res.results.first, !e.isEmpty { made += 1 }
@@ -53,7 +53,7 @@ import Testing
         // Every object has exactly one 64x64 thumbnail: the omap entry points at bytes that
         // decode as a 64-pixel image, and the data holds the original plus one thumbnail.
         for i in 0..<200 {
-            let name = Array(String(format: "t/sample-%03d.jpg", i).utf8)
+            let name = Array(String(format: "t/sample-%04d.jpg", i).utf8)
             let results = try await client.perform(oid: name, ops: [.omapGetVals(startAfter: [], prefix: [], max: 100), .stat],
                                                    options: RequestOptions(readOnly: true))
             guard case .entries(let entries, _) = results[0], case .stat(let st) = results[1] else {

@@ -5,7 +5,7 @@ import Imaging
 enum SampleCorpus {
     static func generate(into directory: String, count: Int) throws {
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        Imaging.configure(policyDirectory: nil)
+        try Imaging.configure(policyDirectory: nil)
         try SampleImages.write(count: count, into: directory)
     }
 }

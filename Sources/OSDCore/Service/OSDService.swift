@@ -20,7 +20,7 @@ public final class OSDService: Sendable {
     /// cooperative pool) and returns when all of them have stopped.
     public func run() throws {
         try FileManager.default.createDirectory(atPath: settings.dataRoot + "/shards", withIntermediateDirectories: true)
-        Imaging.configure(policyDirectory: settings.imagePolicyDirectory)
+        try Imaging.configure(policyDirectory: settings.imagePolicyDirectory)
         let count = settings.resolvedThreads
         logger.info("sepia-osd \(settings.name): \(count) worker threads, broker \(settings.brokerEndpoint), data \(settings.dataRoot)")
         let group = DispatchGroup()
