@@ -32,8 +32,9 @@ public struct RequestOptions: Sendable {
     public var limits = CallLimits()
     /// Overrides the client's per-attempt timeout.
     public var timeout: Duration?
-    public init(readOnly: Bool = false, wantLogs: Bool = false, durability: Durability? = nil,
+    public init(readOnly: Bool = false, wantLogs: Bool = false, echo: Bool = false, durability: Durability? = nil,
                 limits: CallLimits = CallLimits(), timeout: Duration? = nil) {
+        self.echo = echo
         self.readOnly = readOnly
         self.wantLogs = wantLogs
         self.durability = durability

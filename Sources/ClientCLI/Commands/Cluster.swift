@@ -83,8 +83,10 @@ struct Cluster: AsyncParsableCommand {
             let dataPath = URL(fileURLWithPath: data).standardizedFileURL.path
             try FileManager.default.createDirectory(atPath: dataPath, withIntermediateDirectories: true)
             let logPath = dataPath + "/cluster.log"
-            FileManager.default.createFile(atPath: logPath, contents: nil)
-            let log = FileHandle(forWritingAtPath: logPath)!
+            guard FileManager.default.createFile(atPath: logPath, contents: nil),
+                  let log = FileHandle(forWritingAtPath: logPath) else {
+                Failure.exit("cluster up", CLIError.failed("cannot write \(logPath)"))
+            }
             let p = Process()
             p.executableURL = LocalCluster.binary("sepia")
             var args = ["cluster", "up", "--workers", String(workers), "--threads", String(threads), "--data", dataPath,

@@ -107,7 +107,7 @@ struct ThumbsPut: AsyncParsableCommand {
         let bar = ProgressBar(total: files.count, label: "upload")
         var summary = BatchSummary()
         let prefix = self.prefix
-        await Fanout.run(files, window: batch.window, job: { file in
+        await Fanout.run(files, window: batch.window, job: { (file: String) -> ItemOutcome in
             guard let data = FileManager.default.contents(atPath: file) else { return .failed(reason: "cannot read file") }
             let oid = prefix + URL(fileURLWithPath: file).lastPathComponent
             let started = ContinuousClock.now
@@ -118,7 +118,7 @@ struct ThumbsPut: AsyncParsableCommand {
             } catch {
                 return .failed(reason: "\(error)")
             }
-        }, each: { file, outcome in
+        }, each: { (file: String, outcome: ItemOutcome) in
             summary.add(prefix + URL(fileURLWithPath: file).lastPathComponent, outcome)
             if case .failed = outcome { bar.advance(failed: true) } else { bar.advance() }
         })
@@ -172,7 +172,7 @@ struct ThumbsMake: AsyncParsableCommand {
         let bar = ProgressBar(total: names.count, label: "thumbs", enabled: showProgress && isatty(STDERR_FILENO) == 1)
         var summary = BatchSummary()
         let input = Bytes(spec.utf8)
-        await Fanout.run(names, window: window, job: { name in
+        await Fanout.run(names, window: window, job: { (name: String) -> ItemOutcome in
             let started = ContinuousClock.now
             do {
                 let r = try await client.call(oid: Array(name.utf8), className: "imgserv", method: "thumb", input: input)
@@ -182,7 +182,7 @@ struct ThumbsMake: AsyncParsableCommand {
             } catch {
                 return .failed(reason: "\(error)")
             }
-        }, each: { name, outcome in
+        }, each: { (name: String, outcome: ItemOutcome) in
             summary.add(name, outcome)
             if case .failed = outcome { bar.advance(failed: true) } else { bar.advance() }
         })

@@ -37,7 +37,9 @@ final class Supervisor: @unchecked Sendable {
     func start() throws {
         try FileManager.default.createDirectory(atPath: options.dataRoot, withIntermediateDirectories: true)
         if let logFile = options.logFile {
-            FileManager.default.createFile(atPath: logFile, contents: nil)
+            guard FileManager.default.createFile(atPath: logFile, contents: nil) else {
+                throw CLIError.failed("cannot write \(logFile)")
+            }
             logHandle = FileHandle(forWritingAtPath: logFile)
             logHandle?.seekToEndOfFile()
         }
