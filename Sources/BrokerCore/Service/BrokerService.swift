@@ -1,0 +1,89 @@
+// The broker process's core: binds the client and worker ROUTER sockets and runs the routing
+// loop on a thread of its own (zmq_poll blocks; it must never run on Swift's cooperative pool).
+import Foundation
+import Logging
+import ZeroMQ
+
+/// Starts and stops the broker loop; reports resolved endpoints and a status snapshot.
+///
+/// `@unchecked Sendable`: the mutable state shared between the caller's thread and the loop
+/// thread (the stop flag, the published status, the thread's completion) is only touched under
+/// `lock`. The sockets are created and bound in `start()` and from then on used only by the
+/// loop thread, which also closes them; the caller never touches them again. `clientEndpoint`
+/// and `workerEndpoint` are written once in `start()` before the thread exists.
+public final class BrokerService: @unchecked Sendable {
+    public let settings: BrokerSettings
+    private let codec: any WireCodec
+    private let logger: Logger
+    private let context: Context
+    private let lock = NSCondition()
+    private var stopRequested = false
+    private var running = false
+    private var latest = BrokerStatus.empty
+    /// The bound endpoints with wildcard ports resolved ("tcp://127.0.0.1:*" -> real port).
+    public private(set) var clientEndpoint = ""
+    public private(set) var workerEndpoint = ""
+
+    public init(settings: BrokerSettings, codec: any WireCodec, logger: Logger = Logger(label: "sepia.broker"),
+                context: Context = .shared) {
+        self.settings = settings
+        self.codec = codec
+        self.logger = logger
+        self.context = context
+    }
+
+    /// Binds both sockets (throws if an endpoint is taken or invalid) and starts the loop.
+    public func start() throws {
+        lock.lock()
+        defer { lock.unlock() }
+        precondition(!running, "BrokerService.start() called twice")
+        let clients = try makeRouter()
+        let workers = try makeRouter()
+        clientEndpoint = try clients.bind(settings.clientEndpoint)
+        workerEndpoint = try workers.bind(settings.workerEndpoint)
+        running = true
+        stopRequested = false
+        let thread = Thread { [self] in
+            // Built here: the loop and its state machine belong to this thread alone.
+            let loop = BrokerLoop(clients: clients, workers: workers, settings: settings, codec: codec,
+                                  logger: logger, endpoints: (clientEndpoint, workerEndpoint))
+            loop.run(shouldStop: { lock.withLock { stopRequested } },
+                     publish: { status in lock.withLock { latest = status } })
+            clients.close()
+            workers.close()
+            lock.withLock {
+                running = false
+                lock.broadcast()
+            }
+        }
+        thread.name = "sepia-broker-loop"
+        thread.start()
+        logger.info("listening client=\(clientEndpoint) worker=\(workerEndpoint)")
+    }
+
+    /// Stops the loop (workers are told goodbye, waiting clients get a retryable EBUSY) and
+    /// waits for it to end. Safe to call more than once.
+    public func stop() {
+        lock.lock()
+        defer { lock.unlock() }
+        stopRequested = true
+        while running { lock.wait() }
+    }
+
+    /// The latest status the loop published (at most about a second old).
+    public func status() -> BrokerStatus { lock.withLock { latest } }
+
+    private func makeRouter() throws -> Socket {
+        let socket = try Socket(.router, context: context)
+        // Unroutable sends fail instead of vanishing: a gone worker is noticed at once.
+        try socket.setRouterMandatory(true)
+        // A restarted worker (same slot name) replaces its stale connection.
+        try socket.setRouterHandover(true)
+        try socket.setMaxMessageSize(Int64(settings.maxFrameBytes))
+        // Deep enough for every client's in-flight window; beyond it sends fail and are counted.
+        try socket.setHighWaterMarks(send: 100_000, receive: 100_000)
+        return socket
+    }
+
+    deinit { stop() }
+}
