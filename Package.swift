@@ -65,7 +65,7 @@ let package = Package(
         ]),
 
         .executableTarget(name: "Broker", dependencies: [
-            "BrokerCore", "Config",
+            "BrokerCore", "Routing", "Codec", "Config",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ]),

@@ -29,7 +29,7 @@ final class BrokerLoop {
         self.logger = logger
         self.endpoints = endpoints
         machine = RoutingStateMachine(settings: settings.routing)
-        tickNanos = min(100, max(5, settings.heartbeatIntervalMillis / 5)) * 1_000_000
+        tickNanos = min(100, max(5, settings.routing.heartbeatIntervalMillis / 5)) * 1_000_000
     }
 
     static func now() -> UInt64 { DispatchTime.now().uptimeNanoseconds }

@@ -3,33 +3,22 @@
 import Routing
 
 public struct BrokerSettings: Sendable, Equatable {
+    /// broker.client_endpoint
     public var clientEndpoint: String
+    /// broker.worker_endpoint
     public var workerEndpoint: String
-    public var shardCount: Int
-    public var heartbeatIntervalMillis: UInt64
-    public var heartbeatLiveness: UInt64
-    public var shardQueueMax: Int
-    public var clientInflightMax: Int
-    /// ZMQ_MAXMSGSIZE on both sockets: a peer sending a larger frame is disconnected by libzmq
-    /// before the broker allocates it.
+    /// broker.max_frame_bytes: ZMQ_MAXMSGSIZE on both sockets, so a peer sending a larger frame
+    /// is disconnected by libzmq before the broker allocates it.
     public var maxFrameBytes: Int
+    /// cluster.shard_count, broker.heartbeat_interval_ms, broker.heartbeat_liveness,
+    /// broker.shard_queue_max, broker.client_inflight_max (defaults 64, 500, 4, 1024, 4096).
+    public var routing: RoutingSettings
 
     public init(clientEndpoint: String = "tcp://127.0.0.1:7700", workerEndpoint: String = "tcp://127.0.0.1:7701",
-                shardCount: Int = 64, heartbeatIntervalMillis: UInt64 = 500, heartbeatLiveness: UInt64 = 4,
-                shardQueueMax: Int = 1024, clientInflightMax: Int = 4096, maxFrameBytes: Int = 64 << 20) {
+                maxFrameBytes: Int = 64 << 20, routing: RoutingSettings = RoutingSettings()) {
         self.clientEndpoint = clientEndpoint
         self.workerEndpoint = workerEndpoint
-        self.shardCount = shardCount
-        self.heartbeatIntervalMillis = heartbeatIntervalMillis
-        self.heartbeatLiveness = heartbeatLiveness
-        self.shardQueueMax = shardQueueMax
-        self.clientInflightMax = clientInflightMax
         self.maxFrameBytes = maxFrameBytes
-    }
-
-    public var routing: RoutingSettings {
-        RoutingSettings(shardCount: shardCount, heartbeatIntervalMillis: heartbeatIntervalMillis,
-                        heartbeatLiveness: heartbeatLiveness, shardQueueMax: shardQueueMax,
-                        clientInflightMax: clientInflightMax)
+        self.routing = routing
     }
 }
