@@ -83,7 +83,9 @@ let package = Package(
         .testTarget(name: "StorageTests", dependencies: ["Storage", "Codec"]),
         .testTarget(name: "ScriptingTests", dependencies: ["Scripting", "Storage", "Codec", "Imaging"]),
         .testTarget(name: "ImagingTests", dependencies: ["Imaging"]),
-        .testTarget(name: "RoutingTests", dependencies: ["Routing", "Codec", "BrokerCore", "ZeroMQ"]),
+        .testTarget(name: "RoutingTests", dependencies: [
+            "Routing", "Codec", "BrokerCore", "ZeroMQ", .product(name: "Logging", package: "swift-log"),
+        ]),
         .testTarget(name: "ConfigTests", dependencies: ["Config"]),
         .testTarget(name: "IntegrationTests", dependencies: ["Client", "Codec", "ZeroMQ", "Config"]),
     ]
