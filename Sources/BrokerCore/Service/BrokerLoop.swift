@@ -89,6 +89,10 @@ final class BrokerLoop {
             let body = frames[2]
             do {
                 let header = try codec.peekRequest(body)
+                guard header.version == protocolVersion else {
+                    return replyError(to: identity, requestID: header.id, SepiaError(.EPROTONOSUPPORT, .version,
+                        "protocol version \(header.version) is not supported (this broker speaks \(protocolVersion))"))
+                }
                 perform(machine.requestArrived(client: identity, header: header, body: body, now: Self.now()))
             } catch {
                 let failure = error as? any ResultCodeError

@@ -8,7 +8,7 @@ extension RoutingStateMachine {
         guard heard(from: slot, now: now) else {
             // A goodbye from a slot we already forgot needs no answer.
             if case .disconnect = control { return [] }
-            return [disconnectUnknown(slot)]
+            return fenceUnknown(slot, now: now)
         }
         switch control {
         case .ready: return []  // handled above
@@ -25,6 +25,7 @@ extension RoutingStateMachine {
     /// docs/cluster.md): if we thought it was alive, its old incarnation is treated as dead.
     mutating func slotReady(_ slot: SlotID, info: ReadyInfo, now: UInt64) -> [RoutingAction] {
         var actions: [RoutingAction] = []
+        fencedAt[slot] = nil
         if slots[slot] != nil {
             actions += slotGone(slot, reason: "registered again", now: now)
         }
@@ -80,6 +81,7 @@ extension RoutingStateMachine {
             for slot in slots.keys.sorted() { actions.append(.sendControl(slot: slot, .heartbeat(epoch: epoch))) }
         }
         expireQueued(now: now, into: &actions)
+        fencedAt = fencedAt.filter { now - min(now, $0.value) < settings.heartbeatIntervalNanos }
         return actions
     }
 
@@ -148,8 +150,12 @@ extension RoutingStateMachine {
     }
 
     /// Fencing: an unknown slot (declared dead, or talking to a restarted broker) must close its
-    /// shards and send `ready` again.
-    func disconnectUnknown(_ slot: SlotID) -> RoutingAction {
-        .sendControl(slot: slot, .disconnect(reason: "unknown worker slot: close your shards and send ready"))
+    /// shards and send `ready` again. At most one `disconnect` per slot per heartbeat interval: a
+    /// resumed worker with a burst of late replies would otherwise get one each, and answer each
+    /// with a `ready` that restarts its fresh registration.
+    mutating func fenceUnknown(_ slot: SlotID, now: UInt64) -> [RoutingAction] {
+        if let last = fencedAt[slot], now - min(now, last) < settings.heartbeatIntervalNanos { return [] }
+        fencedAt[slot] = now
+        return [.sendControl(slot: slot, .disconnect(reason: "unknown worker slot: close your shards and send ready"))]
     }
 }

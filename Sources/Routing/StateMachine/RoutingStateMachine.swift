@@ -19,6 +19,8 @@ public struct RoutingStateMachine: Sendable {
     var nextTag: UInt64 = 1
     var nextSequence: UInt64 = 0
     var nextHeartbeatAt: UInt64 = 0
+    /// Unknown slots told to re-register, and when (to send that once per interval).
+    var fencedAt: [SlotID: UInt64] = [:]
     /// Replies dropped because their tag was already answered or re-dispatched.
     public internal(set) var lateRepliesDropped: UInt64 = 0
 
@@ -71,7 +73,7 @@ public struct RoutingStateMachine: Sendable {
     /// A slot's reply for `tag`. Forwarded only if the tag is still pending at that slot: a
     /// reply for a request that was re-dispatched (its tag is gone) is late and dropped.
     public mutating func replyArrived(from slot: SlotID, tag: UInt64, body: Bytes, now: UInt64) -> [RoutingAction] {
-        guard heard(from: slot, now: now) else { return [disconnectUnknown(slot)] }
+        guard heard(from: slot, now: now) else { return fenceUnknown(slot, now: now) }
         guard let request = pending[tag], request.slot == slot else {
             lateRepliesDropped += 1
             return [.log(.debug, "dropped late reply for tag \(tag) from \(slot)")]

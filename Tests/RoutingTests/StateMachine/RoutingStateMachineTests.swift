@@ -138,9 +138,14 @@ import Testing
         var h = RoutingHarness()
         h.control("ghost", .heartbeat(epoch: 3))
         h.control("ghost", .opened(epoch: 3, shards: [1]))
-        #expect(h.controls.count == 2 && h.controls.allSatisfy {
+        h.reply(SlotID("ghost"), tag: 12)
+        // Once per heartbeat interval, however many messages it sends.
+        #expect(h.controls.count == 1 && h.controls.allSatisfy {
             if case .disconnect = $0.control { $0.slot == SlotID("ghost") } else { false }
         })
+        h.advance(millis: 100)
+        h.control("ghost", .heartbeat(epoch: 3))
+        #expect(h.controls.count == 2)
         h.controls.removeAll()
         h.control("ghost", .ready(RoutingHarness.info("ghost")))
         #expect(h.controls.contains { if case .assign = $0.control { true } else { false } })
