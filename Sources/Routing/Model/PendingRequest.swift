@@ -16,9 +16,3 @@ struct PendingRequest: Sendable {
     var slot: SlotID?
     var dispatchedAt: UInt64 = 0
 }
-
-/// (client routing id, request id): one answer per key.
-struct ClientRequestKey: Hashable, Sendable {
-    var client: Bytes
-    var requestID: UInt64
-}
