@@ -45,7 +45,7 @@ final class BrokerFixture {
         let deadline = Date().addingTimeInterval(10)
         while Date() < deadline {
             if done() { return true }
-            let live = workers.filter { !$0.isClosed }
+            let live = workers.filter { !$0.isClosed && !$0.paused }
             _ = try Poller.poll([client] + live.map(\.socket), timeoutMillis: 10)
             for worker in live { try worker.pump() }
             while let frames = try client.receive(dontWait: true) {

@@ -44,6 +44,24 @@ import ZeroMQ
         try f.settle(workers: 2)
     }
 
+    @Test func pausedSlotIsDeclaredDeadThenFencedWhenItResumes() throws {
+        let f = try BrokerFixture()
+        for name in ["w1", "w2"] { try f.addWorker(name) }
+        try f.settle(workers: 2)
+        let sleeper = f.workers[0]
+        sleeper.paused = true  // silent: no heartbeats for 4 x 50 ms
+        for id in 1...40 { try f.send(id: UInt64(id), oid: "p-\(id)") }
+        // w2 takes over every shard and serves everything, including what waited at w1.
+        #expect(try f.pump { f.replies.count == 40 && f.workers[1].open.count == 64 })
+        #expect(f.replies.values.allSatisfy { $0.text == "w2" })
+        // w1 resumes, still believing it owns its shards: told to disconnect, it closes them,
+        // registers again and gets its share back through a hand-over from w2.
+        sleeper.paused = false
+        #expect(try f.pump { sleeper.disconnects >= 1 })
+        try f.settle(workers: 2)
+        #expect(f.answerCounts.values.allSatisfy { $0 == 1 })
+    }
+
     @Test func malformedClientFramesAreAnsweredAndServiceContinues() throws {
         let f = try BrokerFixture(shards: 8)
         try f.addWorker("w1")

@@ -15,6 +15,8 @@ final class TestWorkerSlot {
     /// Dispatches held instead of answered (while `answering` is false).
     private(set) var held: [(tag: [UInt8], id: UInt64)] = []
     var answering = true
+    /// Paused (a stopped process): the fixture does not pump it, its messages wait unread.
+    var paused = false
     private(set) var disconnects = 0
     private(set) var isClosed = false
 
