@@ -9,7 +9,7 @@ extension BrokerSettings {
         guard let configFile else { return BrokerSettings() }
         // MERGE: map Config's broker.client_endpoint, broker.worker_endpoint, cluster.shard_count,
         // broker.heartbeat_interval_ms, broker.heartbeat_liveness, broker.shard_queue_max,
-        // broker.client_inflight_max and broker.max_frame_bytes here.
+        // broker.client_inflight_max, broker.max_frame_bytes and the CURVE keys here.
         throw ValidationError("--config \(configFile): configuration files are not supported by this build yet")
     }
 }

@@ -10,6 +10,8 @@ import ZeroMQ
 final class BrokerLoop {
     private let clients: Socket
     private let workers: Socket
+    /// Present when CURVE is on: answers libzmq's key checks.
+    private let zap: ZapAuthenticator?
     private let codec: any WireCodec
     private let logger: Logger
     private let endpoints: (client: String, worker: String)
@@ -21,10 +23,11 @@ final class BrokerLoop {
     /// Messages read from one socket before looking at the other: fairness under load.
     private static let batch = 256
 
-    init(clients: Socket, workers: Socket, settings: BrokerSettings, codec: any WireCodec, logger: Logger,
+    init(clients: Socket, workers: Socket, zap: ZapAuthenticator?, settings: BrokerSettings, codec: any WireCodec, logger: Logger,
          endpoints: (client: String, worker: String)) {
         self.clients = clients
         self.workers = workers
+        self.zap = zap
         self.codec = codec
         self.logger = logger
         self.endpoints = endpoints
@@ -54,7 +57,7 @@ final class BrokerLoop {
             let wait = Int((nextTick - min(now, nextTick)) / 1_000_000) + 1
             let ready: [Bool]
             do {
-                ready = try Poller.poll([workers, clients], timeoutMillis: wait)
+                ready = try Poller.poll([workers, clients] + (zap.map { [$0.socket] } ?? []), timeoutMillis: wait)
             } catch {
                 if error.isTerminated { break }
                 logger.error("poll failed: \(error)")
@@ -63,6 +66,7 @@ final class BrokerLoop {
             // Workers first: replies free capacity that new requests may then use.
             if ready[0] { drain(workers) { handleWorker($0) } }
             if ready[1] { drain(clients) { handleClient($0) } }
+            if ready.count > 2, ready[2] { zap?.answerRequests(logger: logger) }
         }
         perform(machine.shutdown(reason: "broker stopping"))
         publish(status(machine.snapshot(now: Self.now())))
@@ -213,6 +217,6 @@ final class BrokerLoop {
     }
 
     private func status(_ snapshot: RoutingSnapshot) -> BrokerStatus {
-        BrokerStatus(snapshot: snapshot, metrics: metrics, clientEndpoint: endpoints.client, workerEndpoint: endpoints.worker)
+        BrokerStatus(snapshot: snapshot, metrics: metrics, authRejected: zap?.rejected ?? 0, clientEndpoint: endpoints.client, workerEndpoint: endpoints.worker)
     }
 }

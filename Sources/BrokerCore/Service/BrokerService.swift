@@ -8,8 +8,8 @@ import ZeroMQ
 ///
 /// `@unchecked Sendable`: the mutable state shared between the caller's thread and the loop
 /// thread (the stop flag, the published status, the thread's completion) is only touched under
-/// `lock`. The sockets are created and bound in `start()` and from then on used only by the
-/// loop thread, which also closes them; the caller never touches them again. `clientEndpoint`
+/// `lock`. The sockets (routers and ZAP handler) are created and bound in `start()` and from then
+/// on used only by the loop thread, which also closes them; the caller never touches them again. `clientEndpoint`
 /// and `workerEndpoint` are written once in `start()` before the thread exists.
 public final class BrokerService: @unchecked Sendable {
     public let settings: BrokerSettings
@@ -37,20 +37,24 @@ public final class BrokerService: @unchecked Sendable {
         lock.lock()
         defer { lock.unlock() }
         precondition(!running, "BrokerService.start() called twice")
-        let clients = try makeRouter()
-        let workers = try makeRouter()
+        // The ZAP handler is bound first, so no handshake ever finds it missing.
+        let zapSocket = try settings.curve.map { _ in try ZapAuthenticator.bindSocket(context: context) }
+        let clients = try makeRouter(zapDomain: ZapAuthenticator.clientDomain)
+        let workers = try makeRouter(zapDomain: ZapAuthenticator.workerDomain)
         clientEndpoint = try clients.bind(settings.clientEndpoint)
         workerEndpoint = try workers.bind(settings.workerEndpoint)
         running = true
         stopRequested = false
         let thread = Thread { [self] in
-            // Built here: the loop and its state machine belong to this thread alone.
-            let loop = BrokerLoop(clients: clients, workers: workers, settings: settings, codec: codec,
+            // Built here: the loop, its state machine and the ZAP handler belong to this thread alone.
+            let zap = zapSocket.map { ZapAuthenticator(socket: $0, settings: settings.curve!) }
+            let loop = BrokerLoop(clients: clients, workers: workers, zap: zap, settings: settings, codec: codec,
                                   logger: logger, endpoints: (clientEndpoint, workerEndpoint))
             loop.run(shouldStop: { lock.withLock { stopRequested } },
                      publish: { status in lock.withLock { latest = status } })
             clients.close()
             workers.close()
+            zapSocket?.close()
             lock.withLock {
                 running = false
                 lock.broadcast()
@@ -73,8 +77,11 @@ public final class BrokerService: @unchecked Sendable {
     /// The latest status the loop published (at most about a second old).
     public func status() -> BrokerStatus { lock.withLock { latest } }
 
-    private func makeRouter() throws -> Socket {
+    private func makeRouter(zapDomain: String) throws -> Socket {
         let socket = try Socket(.router, context: context)
+        if let curve = settings.curve {
+            try socket.makeCurveServer(secretKey: curve.secretKey, zapDomain: zapDomain)
+        }
         // Unroutable sends fail instead of vanishing: a gone worker is noticed at once.
         try socket.setRouterMandatory(true)
         // A restarted worker (same slot name) replaces its stale connection.

@@ -51,16 +51,18 @@ public struct BrokerStatus: Codable, Sendable, Equatable {
     public var lateRepliesDropped: UInt64
     public var malformedFrames: UInt64
     public var undeliverable: UInt64
+    /// CURVE handshakes refused by the allow-lists.
+    public var authRejected: UInt64
 
     public static let empty = BrokerStatus(
         clientEndpoint: "", workerEndpoint: "", epoch: 0, shardCount: 0, unownedShards: 0, workers: [],
         queues: Queues(total: 0, byShard: [:]), pending: 0, requests: 0, requestsPerSecond: 0, repliesForwarded: 0,
-        errorsByKind: [:], lateRepliesDropped: 0, malformedFrames: 0, undeliverable: 0)
+        errorsByKind: [:], lateRepliesDropped: 0, malformedFrames: 0, undeliverable: 0, authRejected: 0)
 }
 
 extension BrokerStatus {
     // In an extension so the memberwise initializer stays available.
-    init(snapshot: RoutingSnapshot, metrics: BrokerMetrics, clientEndpoint: String, workerEndpoint: String) {
+    init(snapshot: RoutingSnapshot, metrics: BrokerMetrics, authRejected: UInt64, clientEndpoint: String, workerEndpoint: String) {
         let workers = snapshot.slots.map { slot in
             Worker(id: slot.id.description, worker: slot.info.worker, pid: slot.info.pid, host: slot.info.host,
                    thread: slot.info.thread, threads: slot.info.threads,
@@ -78,6 +80,6 @@ extension BrokerStatus {
                   requestsPerSecond: metrics.requestsPerSecond, repliesForwarded: metrics.forwarded,
                   errorsByKind: Dictionary(uniqueKeysWithValues: metrics.errorsByKind.map { ($0.key.rawValue, $0.value) }),
                   lateRepliesDropped: snapshot.lateRepliesDropped, malformedFrames: metrics.malformedFrames,
-                  undeliverable: metrics.undeliverable)
+                  undeliverable: metrics.undeliverable, authRejected: authRejected)
     }
 }

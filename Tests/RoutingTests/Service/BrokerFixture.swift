@@ -17,22 +17,29 @@ final class BrokerFixture {
     var answerCounts: [UInt64: Int] = [:]
     var adminAnswers: [[UInt8]] = []
 
-    init(shards: Int = 64) throws {
+    /// `curve` turns CURVE on; `clientKeys` is then the fixture client's key pair.
+    init(shards: Int = 64, curve: CurveServerSettings? = nil,
+         clientKeys: (publicKey: String, secretKey: String)? = nil) throws {
         let settings = BrokerSettings(clientEndpoint: "tcp://127.0.0.1:*", workerEndpoint: "tcp://127.0.0.1:*",
                                       routing: RoutingSettings(shardCount: shards, heartbeatIntervalMillis: 50,
-                                                               heartbeatLiveness: 4))
+                                                               heartbeatLiveness: 4),
+                                      curve: curve)
         var logger = Logger(label: "sepia.broker.test")
         logger.logLevel = .warning
         service = BrokerService(settings: settings, codec: TestWireCodec(), logger: logger)
         try service.start()
         client = try Socket(.dealer)
+        if let curve, let clientKeys {
+            try client.makeCurveClient(serverKey: try Curve.publicKey(ofSecret: curve.secretKey),
+                                       publicKey: clientKeys.publicKey, secretKey: clientKeys.secretKey)
+        }
         try client.connect(service.clientEndpoint)
     }
 
     deinit { service.stop() }
 
-    func addWorker(_ name: String) throws {
-        workers.append(try TestWorkerSlot(name, endpoint: service.workerEndpoint))
+    func addWorker(_ name: String, curve: (serverKey: String, publicKey: String, secretKey: String)? = nil) throws {
+        workers.append(try TestWorkerSlot(name, endpoint: service.workerEndpoint, curve: curve))
     }
 
     func send(id: UInt64, oid: String, timeoutMillis: UInt64? = nil) throws {

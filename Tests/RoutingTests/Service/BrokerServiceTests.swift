@@ -78,6 +78,32 @@ import ZeroMQ
         #expect((status["errorsByKind"] as? [String: Int])?["decode"] == 2)
     }
 
+    @Test func curveAdmitsListedKeysOnly() throws {
+        let server = try Curve.keyPair(), client = try Curve.keyPair(), worker = try Curve.keyPair()
+        let intruderKeys = try Curve.keyPair()
+        let f = try BrokerFixture(shards: 8, curve: CurveServerSettings(secretKey: server.secretKey,
+                                                                        clientKeys: [client.publicKey],
+                                                                        workerKeys: [worker.publicKey]),
+                                  clientKeys: client)
+        try f.addWorker("w1", curve: (server.publicKey, worker.publicKey, worker.secretKey))
+        try f.settle(workers: 1, shards: 8)
+        try f.send(id: 1, oid: "secret")
+        #expect(try f.pump { f.replies[1]?.text == "w1" })
+        // A client whose key is not listed never completes the handshake: nothing reaches it.
+        let intruder = try Socket(.dealer)
+        try intruder.makeCurveClient(serverKey: server.publicKey, publicKey: intruderKeys.publicKey,
+                                     secretKey: intruderKeys.secretKey)
+        try intruder.connect(f.service.clientEndpoint)
+        try intruder.send(BrokerFrames.delimiter, TestWireCodec.request(id: 2, oid: "secret"))
+        var status = try f.status()
+        for _ in 0..<100 where status["authRejected"] as? Int ?? 0 == 0 {
+            _ = try intruder.waitReadable(timeoutMillis: 20)
+            status = try f.status()
+        }
+        #expect(status["authRejected"] as? Int ?? 0 >= 1)
+        #expect(try !intruder.waitReadable(timeoutMillis: 0))
+    }
+
     @Test func unknownSlotIsDisconnectedAndStopSaysGoodbye() throws {
         let f = try BrokerFixture(shards: 8)
         try f.addWorker("w1")

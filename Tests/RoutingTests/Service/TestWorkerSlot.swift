@@ -20,10 +20,14 @@ final class TestWorkerSlot {
     private(set) var disconnects = 0
     private(set) var isClosed = false
 
-    init(_ name: String, endpoint: String) throws {
+    /// `curve`: the broker's public key and this worker's key pair, when the broker uses CURVE.
+    init(_ name: String, endpoint: String, curve: (serverKey: String, publicKey: String, secretKey: String)? = nil) throws {
         self.name = name
         socket = try Socket(.dealer)
         try socket.setRoutingID(Array(name.utf8))
+        if let curve {
+            try socket.makeCurveClient(serverKey: curve.serverKey, publicKey: curve.publicKey, secretKey: curve.secretKey)
+        }
         try socket.connect(endpoint)
         try sendControl(.ready(ReadyInfo(worker: name, pid: 1, host: "test", thread: 0, threads: 1)))
     }
