@@ -46,10 +46,10 @@ final class BrokerFixture {
         try client.send(BrokerFrames.delimiter, TestWireCodec.request(id: id, oid: oid, timeoutMillis: timeoutMillis))
     }
 
-    /// Pumps everything until `done` holds or 10 s pass.
+    /// Pumps everything until `done` holds or `seconds` pass.
     @discardableResult
-    func pump(until done: () -> Bool) throws -> Bool {
-        let deadline = Date().addingTimeInterval(10)
+    func pump(within seconds: TimeInterval = 10, until done: () -> Bool) throws -> Bool {
+        let deadline = Date().addingTimeInterval(seconds)
         while Date() < deadline {
             if done() { return true }
             let live = workers.filter { !$0.isClosed && !$0.paused }
