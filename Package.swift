@@ -66,7 +66,7 @@ let package = Package(
         ]),
 
         .executableTarget(name: "Broker", dependencies: [
-            "BrokerCore", "Config",
+            "BrokerCore", "Routing", "Codec", "Config",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ]),
@@ -86,7 +86,9 @@ let package = Package(
         .testTarget(name: "StorageTests", dependencies: ["Storage", "Codec"]),
         .testTarget(name: "ScriptingTests", dependencies: ["Scripting", "Storage", "Codec", "Imaging"]),
         .testTarget(name: "ImagingTests", dependencies: ["Imaging"]),
-        .testTarget(name: "RoutingTests", dependencies: ["Routing", "Codec"]),
+        .testTarget(name: "RoutingTests", dependencies: [
+            "Routing", "Codec", "BrokerCore", "ZeroMQ", .product(name: "Logging", package: "swift-log"),
+        ]),
         .testTarget(name: "ConfigTests", dependencies: ["Config"]),
         .testTarget(name: "IntegrationTests", dependencies: ["Client", "Codec", "ZeroMQ", "Config"]),
     ]

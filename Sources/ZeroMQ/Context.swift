@@ -46,6 +46,14 @@ public enum Curve {
         return decodeCString(pub)
     }
 
+    /// Z85 text of a binary key (ZAP hands client keys over as 32 raw bytes).
+    public static func z85(_ key: [UInt8]) -> String? {
+        guard !key.isEmpty, key.count % 4 == 0 else { return nil }
+        var text = [CChar](repeating: 0, count: key.count * 5 / 4 + 1)
+        guard zmq_z85_encode(&text, key, key.count) != nil else { return nil }
+        return decodeCString(text)
+    }
+
     private static func decodeCString(_ chars: [CChar]) -> String {
         String(decoding: chars.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
     }

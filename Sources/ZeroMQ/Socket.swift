@@ -93,6 +93,9 @@ public final class Socket: @unchecked Sendable {
     public func setRoutingID(_ id: Bytes) throws(ZMQError) { try setOption(ZMQ_ROUTING_ID, bytes: id) }
     /// A ROUTER fails with EHOSTUNREACH instead of silently dropping unroutable messages.
     public func setRouterMandatory(_ on: Bool) throws(ZMQError) { try setOption(ZMQ_ROUTER_MANDATORY, Int32(on ? 1 : 0)) }
+    /// A ROUTER lets a new connection take over a routing id that is still bound to an old
+    /// one (a worker restarted under the same slot name), instead of ignoring the newcomer.
+    public func setRouterHandover(_ on: Bool) throws(ZMQError) { try setOption(ZMQ_ROUTER_HANDOVER, Int32(on ? 1 : 0)) }
     /// High-water marks (0 = unlimited).
     public func setHighWaterMarks(send: Int32, receive: Int32) throws(ZMQError) {
         try setOption(ZMQ_SNDHWM, send)

@@ -1,0 +1,76 @@
+// sepia-broker: one per cluster. Routes every client request to the worker slot that owns the
+// object's shard (docs/cluster.md).
+import ArgumentParser
+import BrokerCore
+import Dispatch
+import Foundation
+import Logging
+
+@main
+struct SepiaBroker: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "sepia-broker",
+        abstract: "The Sepia broker: routes requests to the worker that owns each object's shard.")
+
+    @Option(help: "Client ROUTER endpoint (default tcp://127.0.0.1:7700; a '*' port is resolved and printed).")
+    var clientEndpoint: String?
+
+    @Option(help: "Worker ROUTER endpoint (default tcp://127.0.0.1:7701).")
+    var workerEndpoint: String?
+
+    @Option(help: "Shard count; fixed when the cluster is created (default 64).")
+    var shards: Int?
+
+    @Option(help: "Configuration file (YAML); flags override it.")
+    var config: String?
+
+    @Option(help: "Log level: trace, debug, info, notice, warning, error, critical.")
+    var logLevel: Logger.Level = .info
+
+    func validate() throws {
+        if let shards, !(1...65_536).contains(shards) {
+            throw ValidationError("--shards must be between 1 and 65536")
+        }
+    }
+
+    func run() throws {
+        let level = logLevel
+        LoggingSystem.bootstrap { label in
+            var handler = StreamLogHandler.standardError(label: label)
+            handler.logLevel = level
+            return handler
+        }
+        var settings = try BrokerSettings.load(configFile: config)
+        if let clientEndpoint { settings.clientEndpoint = clientEndpoint }
+        if let workerEndpoint { settings.workerEndpoint = workerEndpoint }
+        if let shards { settings.routing.shardCount = shards }
+
+        let service = BrokerService(settings: settings, codec: MessageWireCodec(maxFrameBytes: settings.maxFrameBytes))
+        try service.start()
+        // Supervisors and tests read the resolved ports from this line.
+        // Written straight to the descriptor: stdout may be a pipe, where print() would buffer it.
+        FileHandle.standardOutput.write(Data(
+            "sepia-broker: listening client=\(service.clientEndpoint) worker=\(service.workerEndpoint)\n".utf8))
+
+        waitForTermination()
+        Logger(label: "sepia.broker").info("termination signal: stopping")
+        service.stop()
+    }
+
+    /// Blocks until SIGTERM or SIGINT. Dispatch signal sources instead of a C handler: the
+    /// handler runs as ordinary Swift code on a queue, not in signal context.
+    private func waitForTermination() {
+        let received = DispatchSemaphore(value: 0)
+        let sources = [SIGTERM, SIGINT].map { signo in
+            signal(signo, SIG_IGN)  // let the source see it instead of the default action
+            let source = DispatchSource.makeSignalSource(signal: signo, queue: .global())
+            source.setEventHandler { received.signal() }
+            source.resume()
+            return source
+        }
+        received.wait()
+        sources.forEach { $0.cancel() }
+    }
+}
+
+extension Logger.Level: @retroactive ExpressibleByArgument {}

@@ -1,1 +1,0 @@
-// BrokerCore: see the module's files.

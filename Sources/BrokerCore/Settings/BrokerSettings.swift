@@ -1,0 +1,28 @@
+// The broker's settings with the documented defaults. The Config module's YAML maps onto this
+// (broker.* and cluster.shard_count); flags override both in the executable.
+import Routing
+
+public struct BrokerSettings: Sendable, Equatable {
+    /// broker.client_endpoint
+    public var clientEndpoint: String
+    /// broker.worker_endpoint
+    public var workerEndpoint: String
+    /// broker.max_frame_bytes: ZMQ_MAXMSGSIZE on both sockets, so a peer sending a larger frame
+    /// is disconnected by libzmq before the broker allocates it.
+    public var maxFrameBytes: Int
+    /// cluster.shard_count, broker.heartbeat_interval_ms, broker.heartbeat_liveness,
+    /// broker.shard_queue_max, broker.client_inflight_max (defaults 64, 500, 4, 1024, 4096).
+    public var routing: RoutingSettings
+    /// CURVE on both sockets; nil: plain TCP (a local cluster binds 127.0.0.1 only).
+    public var curve: CurveServerSettings?
+
+    public init(clientEndpoint: String = "tcp://127.0.0.1:7700", workerEndpoint: String = "tcp://127.0.0.1:7701",
+                maxFrameBytes: Int = 64 << 20, routing: RoutingSettings = RoutingSettings(),
+                curve: CurveServerSettings? = nil) {
+        self.clientEndpoint = clientEndpoint
+        self.workerEndpoint = workerEndpoint
+        self.maxFrameBytes = maxFrameBytes
+        self.routing = routing
+        self.curve = curve
+    }
+}

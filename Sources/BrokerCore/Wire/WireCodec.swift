@@ -1,0 +1,15 @@
+// The broker's only view of message encoding. The broker never decodes ops or replies: it
+// peeks a request's header, forwards bodies unchanged, and speaks control messages.
+import Codec
+import Routing
+
+/// Implemented over the msgpack Codec (at merge) and by a simple test encoding.
+public protocol WireCodec: Sendable {
+    /// Reads what routing needs without decoding the ops. Throws for a malformed or
+    /// unsupported request; a `ResultCodeError` is answered as is, anything else as a decode error.
+    func peekRequest(_ body: [UInt8]) throws -> RequestHeaderInfo
+    /// Encodes a reply the broker itself answers with (errors only).
+    func encodeReply(_ reply: Reply) -> [UInt8]
+    func decodeControl(_ body: [UInt8]) throws -> Control
+    func encodeControl(_ control: Control) -> [UInt8]
+}

@@ -1,0 +1,27 @@
+// The bounds and timings the routing state machine obeys (a subset of the broker's settings).
+
+public struct RoutingSettings: Sendable, Equatable {
+    /// Fixed when the cluster is created.
+    public var shardCount: Int
+    /// Heartbeats go both ways this often.
+    public var heartbeatIntervalMillis: UInt64
+    /// A slot silent for this many intervals is dead.
+    public var heartbeatLiveness: UInt64
+    /// Requests waiting for one shard (hand-over, no owner yet); beyond it: EBUSY.
+    public var shardQueueMax: Int
+    /// Requests one client may have in the broker (queued or at a worker); beyond it: EBUSY.
+    public var clientInflightMax: Int
+
+    public init(shardCount: Int = 64, heartbeatIntervalMillis: UInt64 = 500, heartbeatLiveness: UInt64 = 4,
+                shardQueueMax: Int = 1024, clientInflightMax: Int = 4096) {
+        self.shardCount = shardCount
+        self.heartbeatIntervalMillis = heartbeatIntervalMillis
+        self.heartbeatLiveness = heartbeatLiveness
+        self.shardQueueMax = shardQueueMax
+        self.clientInflightMax = clientInflightMax
+    }
+
+    var heartbeatIntervalNanos: UInt64 { heartbeatIntervalMillis * 1_000_000 }
+    /// How long a slot may stay silent before it is declared dead.
+    var silenceLimitNanos: UInt64 { heartbeatIntervalNanos * heartbeatLiveness }
+}

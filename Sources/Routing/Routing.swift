@@ -1,1 +1,0 @@
-// Routing: see the module's files.
