@@ -1,15 +1,33 @@
-// Where the configuration file meets the broker's settings. The Config module (YAML) is being
-// written in parallel; until it lands a --config file is refused rather than silently ignored.
+// Where the configuration (file, SEPIA_* environment) meets the broker's settings.
 import ArgumentParser
 import BrokerCore
+import Config
+import Foundation
+import Routing
 
 extension BrokerSettings {
-    /// Defaults, overlaid with the file's broker.* and cluster.shard_count when one is given.
+    /// Defaults, overlaid with the configuration file (when given or named by SEPIA_CONFIG) and
+    /// the SEPIA_<SECTION>_<KEY> environment.
     static func load(configFile: String?) throws -> BrokerSettings {
-        guard let configFile else { return BrokerSettings() }
-        // MERGE: map Config's broker.client_endpoint, broker.worker_endpoint, cluster.shard_count,
-        // broker.heartbeat_interval_ms, broker.heartbeat_liveness, broker.shard_queue_max,
-        // broker.client_inflight_max, broker.max_frame_bytes and the CURVE keys here.
-        throw ValidationError("--config \(configFile): configuration files are not supported by this build yet")
+        let c: SepiaConfig
+        do {
+            c = try SepiaConfig.load(file: configFile, environment: ProcessInfo.processInfo.environment)
+        } catch {
+            throw ValidationError("\(error)")
+        }
+        var s = BrokerSettings(clientEndpoint: c.broker.clientEndpoint, workerEndpoint: c.broker.workerEndpoint,
+                               maxFrameBytes: c.broker.maxFrameBytes)
+        s.routing.shardCount = c.cluster.shardCount
+        s.routing.heartbeatIntervalMillis = UInt64(c.broker.heartbeatIntervalMs)
+        s.routing.heartbeatLiveness = UInt64(c.broker.heartbeatLiveness)
+        s.routing.shardQueueMax = c.broker.shardQueueMax
+        s.routing.clientInflightMax = c.broker.clientInflightMax
+        if !c.security.curveServerSecretKey.isEmpty {
+            s.curve = CurveServerSettings(
+                secretKey: c.security.curveServerSecretKey,
+                clientKeys: c.security.allowedClientKeys.isEmpty ? nil : Set(c.security.allowedClientKeys),
+                workerKeys: c.security.allowedWorkerKeys.isEmpty ? nil : Set(c.security.allowedWorkerKeys))
+        }
+        return s
     }
 }

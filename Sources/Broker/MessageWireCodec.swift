@@ -1,10 +1,4 @@
-// The broker's WireCodec over Sepia's msgpack Codec.
-//
-// MERGE: the msgpack encoding of Request/Reply/Control is landing from the codec branch. Until
-// then this adapter refuses every message (clients get a decode error, workers are ignored)
-// so the executable builds, starts, reports its endpoints and stops cleanly. At merge each
-// method becomes one call: RequestHeader.peek(body, limits:) mapped to RequestHeaderInfo,
-// reply.encode(), Control(decoding:limits:), control.encode().
+// The broker's WireCodec over Sepia's msgpack Codec: one call each.
 import BrokerCore
 import Codec
 import Routing
@@ -12,15 +6,17 @@ import Routing
 struct MessageWireCodec: WireCodec {
     let maxFrameBytes: Int
 
+    private var limits: DecodeLimits { DecodeLimits(maxFrameBytes: maxFrameBytes) }
+
     func peekRequest(_ body: [UInt8]) throws -> RequestHeaderInfo {
-        throw SepiaError(.EPROTONOSUPPORT, .decode, "this broker build has no msgpack codec yet")
+        try RequestHeader.peek(body, limits: limits)
     }
 
-    func encodeReply(_ reply: Reply) -> [UInt8] { [] }
+    func encodeReply(_ reply: Reply) -> [UInt8] { reply.encode() }
 
     func decodeControl(_ body: [UInt8]) throws -> Control {
-        throw SepiaError(.EPROTONOSUPPORT, .decode, "this broker build has no msgpack codec yet")
+        try Control.decode(body, limits: limits)
     }
 
-    func encodeControl(_ control: Control) -> [UInt8] { [] }
+    func encodeControl(_ control: Control) -> [UInt8] { control.encode() }
 }

@@ -34,16 +34,20 @@ enum StatusReport {
     static func render(_ doc: [String: Any]) -> String {
         var lines: [String] = []
         func value(_ key: String) -> String { doc[key].map { "\($0)" } ?? "-" }
+        let queues = doc["queues"] as? [String: Any]
         lines.append("broker   client \(value("clientEndpoint"))  worker \(value("workerEndpoint"))")
-        lines.append("shards   \(value("shardCount")) (epoch \(value("epoch")), unowned \(value("unownedShards")), queued \(value("queuedRequests")))")
-        lines.append("traffic  \(value("opsPerSecond")) ops/s, \(value("inFlight")) in flight, \(value("completed")) completed")
+        lines.append("shards   \(value("shardCount")) (epoch \(value("epoch")), \(value("unownedShards")) without an owner, \(queues?["total"] ?? 0) requests queued)")
+        let rate = (doc["requestsPerSecond"] as? Double).map { String(format: "%.1f", $0) } ?? "-"
+        lines.append("traffic  \(rate) requests/s, \(value("pending")) in flight, \(value("requests")) received, \(value("repliesForwarded")) answered")
         let workers = (doc["workers"] as? [[String: Any]]) ?? []
         lines.append("")
-        let header = ["WORKER", "PID", "SHARDS", "IN FLIGHT", "DONE", "P50 ms", "P99 ms", "STATE"]
-        var rows = [header]
+        var rows = [["WORKER", "PID", "HOST", "STATE", "SHARDS", "IN FLIGHT", "REPLIES", "P50 µs", "P99 µs"]]
         for w in workers {
             func f(_ k: String) -> String { w[k].map { "\($0)" } ?? "-" }
-            rows.append([f("id"), f("pid"), f("shards"), f("inFlight"), f("completed"), f("p50Millis"), f("p99Millis"), f("state")])
+            let latency = w["latencyMicros"] as? [String: Any]
+            func micros(_ k: String) -> String { (latency?[k] as? Double).map { String(format: "%.0f", $0) } ?? "-" }
+            rows.append([f("id"), f("pid"), f("host"), f("state"), "\((w["shards"] as? [Any])?.count ?? 0)",
+                         f("inflight"), f("replies"), micros("p50"), micros("p99")])
         }
         lines += Table.render(rows)
         if let errors = doc["errorsByKind"] as? [String: Any], !errors.isEmpty {

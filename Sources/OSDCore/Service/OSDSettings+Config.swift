@@ -14,7 +14,7 @@ extension OSDSettings {
         heartbeatLiveness = c.broker.heartbeatLiveness
         groupCommitMax = c.osd.groupCommitMax
         dedupMaxEntries = c.osd.dedupMaxEntries
-        dedupMaxAgeSeconds = c.osd.dedupMaxAgeS
+        dedupMaxAgeSeconds = c.osd.dedupMaxAgeSeconds
         maxFrameBytes = c.broker.maxFrameBytes
         maxObjectBytes = UInt64(c.limits.maxObjectBytes)
         maxXattrBytes = c.limits.maxXattrBytes

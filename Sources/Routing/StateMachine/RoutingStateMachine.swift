@@ -32,7 +32,7 @@ public struct RoutingStateMachine: Sendable {
     }
 
     /// The shard of an object.
-    public func shard(of oid: Bytes) -> Int { Placement.shard(of: oid, shardCount: settings.shardCount) }
+    public func shard(of oid: Bytes) -> Int { Int(Placement.shard(of: oid, shardCount: UInt32(settings.shardCount))) }
 
     // MARK: - Requests
 
@@ -53,7 +53,11 @@ public struct RoutingStateMachine: Sendable {
             return [.replyError(client: client, requestID: header.id, error: SepiaError(
                 .EBUSY, .busy, "client has \(settings.clientInflightMax) requests in flight"))]
         }
-        let shard = shard(of: header.oid)
+        let shard = header.shard.map { Int($0) } ?? shard(of: header.oid)
+        guard shard < settings.shardCount else {
+            return [.replyError(client: client, requestID: header.id, error: SepiaError(
+                .EINVAL, .routing, "shard \(shard) does not exist (the cluster has \(settings.shardCount))"))]
+        }
         let ownerReady: SlotID? = if case .serving(let s) = shards[shard], queues[shard].isEmpty { s } else { nil }
         if ownerReady == nil && queues[shard].count >= settings.shardQueueMax {
             return [.replyError(client: client, requestID: header.id, error: SepiaError(

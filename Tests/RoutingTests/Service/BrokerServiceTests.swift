@@ -17,7 +17,7 @@ import ZeroMQ
         for id in 1...300 { try f.send(id: UInt64(id), oid: "object-\(id)") }
         #expect(try f.pump { f.replies.count == 300 })
         for id in 1...300 {
-            let shard = UInt32(Placement.shard(of: Array("object-\(id)".utf8), shardCount: 64))
+            let shard = Placement.shard(of: Array("object-\(id)".utf8), shardCount: 64)
             let owner = f.workers.first { $0.open.contains(shard) }!
             #expect(f.replies[UInt64(id)]?.text == owner.name && f.replies[UInt64(id)]?.rc == 0)
         }

@@ -32,7 +32,7 @@ struct TestWireCodec: WireCodec {
         guard let (id, oid) = Self.decodeRequest(body), let timeout = BrokerFrames.decodeTag(Array(body[9..<17])) else {
             throw SepiaError(.EBADMSG, .decode, "not a test request")
         }
-        return RequestHeaderInfo(id: id, oid: oid, timeoutMillis: timeout == .max ? nil : timeout)
+        return RequestHeaderInfo(client: [], id: id, oid: oid, timeoutMillis: timeout == .max ? nil : timeout)
     }
 
     func encodeReply(_ reply: Reply) -> [UInt8] {
