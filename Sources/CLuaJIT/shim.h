@@ -287,33 +287,32 @@ static inline int sepia_lua_load_wrapper(lua_State *L) {
     return 1;
 }
 
+// Copies every entry of the table at `from` into the table at `to` (raw, no metamethods).
+static inline void sepia_lua_copy_entries(lua_State *L, int from, int to) {
+    lua_pushnil(L);
+    while (lua_next(L, from) != 0) {
+        lua_pushvalue(L, -2);
+        lua_insert(L, -2);
+        lua_rawset(L, to);
+    }
+}
+
 // A fresh environment for one call: plain values shared, library tables copied, so that
 // nothing a script does to its globals or to `string.*` reaches the next call.
 // Expects the template tables at plain_idx and libs_idx; pushes the new environment.
 static inline void sepia_lua_new_env(lua_State *L, int plain_idx, int libs_idx, int size_hint) {
     lua_createtable(L, 0, size_hint);
     int env = lua_gettop(L);
-    lua_pushnil(L);
-    while (lua_next(L, plain_idx) != 0) {
-        lua_pushvalue(L, -2);
-        lua_insert(L, -2);
-        lua_rawset(L, env);
-    }
+    sepia_lua_copy_entries(L, plain_idx, env);
     lua_pushnil(L);
     while (lua_next(L, libs_idx) != 0) {
         int lib = lua_gettop(L);
-        lua_createtable(L, 0, (int)lua_objlen(L, lib) + 16);
-        int copy = lua_gettop(L);
-        lua_pushnil(L);
-        while (lua_next(L, lib) != 0) {
-            lua_pushvalue(L, -2);
-            lua_insert(L, -2);
-            lua_rawset(L, copy);
-        }
-        lua_pushvalue(L, -3);   // key
-        lua_pushvalue(L, copy);
+        lua_createtable(L, 0, 32);
+        sepia_lua_copy_entries(L, lib, lib + 1);
+        lua_pushvalue(L, lib - 1);  // key
+        lua_pushvalue(L, lib + 1);
         lua_rawset(L, env);
-        lua_settop(L, lib - 1); // leave the key for lua_next
+        lua_settop(L, lib - 1);     // leave the key for lua_next
     }
     lua_pushvalue(L, env);
     lua_setfield(L, env, "_G");

@@ -38,20 +38,25 @@ enum ClsFunctions {
     }
 
     /// An unsigned integer argument (numbers and numeric strings); negative → -EINVAL.
-    private static func unsigned(_ L: LuaState, _ index: Int32, _ function: String) -> Result<UInt64, Raised> {
-        guard let value = Lua.integer(L, index) else { return .failure(Raised(rc: Lua.argError(L, index, function, "number"))) }
-        guard value >= 0 else { return .failure(Raised(rc: invalid(L, "\(function): negative argument"))) }
-        return .success(UInt64(value))
+    /// Runs argument checks and the op; a failed check has already pushed its error.
+    private static func checked(_ body: () throws(Raised) -> Int32) -> Int32 {
+        do throws(Raised) { return try body() } catch { return error.rc }
     }
 
-    private static func name(_ L: LuaState, _ index: Int32, _ function: String) -> Result<Bytes, Raised> {
-        guard let value = Lua.string(L, index) else { return .failure(Raised(rc: Lua.argError(L, index, function, "string"))) }
-        return .success(value)
+    private static func unsigned(_ L: LuaState, _ index: Int32, _ function: String) throws(Raised) -> UInt64 {
+        guard let value = Lua.integer(L, index) else { throw Raised(rc: Lua.argError(L, index, function, "number")) }
+        guard value >= 0 else { throw Raised(rc: invalid(L, "\(function): negative argument")) }
+        return UInt64(value)
     }
 
-    private static func data(_ L: LuaState, _ index: Int32, _ function: String) -> Result<Bytes, Raised> {
-        guard let bl = Lua.bufferlist(L, index) else { return .failure(Raised(rc: Lua.argError(L, index, function, "bufferlist"))) }
-        return .success(Lua.bytes(of: bl))
+    private static func name(_ L: LuaState, _ index: Int32, _ function: String) throws(Raised) -> Bytes {
+        guard let value = Lua.string(L, index) else { throw Raised(rc: Lua.argError(L, index, function, "string")) }
+        return value
+    }
+
+    private static func data(_ L: LuaState, _ index: Int32, _ function: String) throws(Raised) -> Bytes {
+        guard let bl = Lua.bufferlist(L, index) else { throw Raised(rc: Lua.argError(L, index, function, "bufferlist")) }
+        return Lua.bytes(of: bl)
     }
 
     private static func pushData(_ L: LuaState, _ result: OpResult) -> Int32 {
@@ -143,58 +148,59 @@ enum ClsFunctions {
     }
 
     static func read(_ L: LuaState) -> Int32 {
-        let offset, length: UInt64
-        switch unsigned(L, 1, "read") { case .success(let v): offset = v; case .failure(let raised): return raised.rc }
-        switch unsigned(L, 2, "read") { case .success(let v): length = v; case .failure(let raised): return raised.rc }
-        return withCall(L) { call in
-            do throws(SepiaError) {
-                return pushData(L, try call.apply(.read(offset: offset, length: length)))
-            } catch where error.rc == Errno.ENOENT.rc {
-                Lua.pushBufferlist(L, [])   // a missing object reads as empty
-                return 1
-            } catch {
-                return Lua.raise(L, strerror(error))
+        checked { () throws(Raised) in
+            let offset = try unsigned(L, 1, "read")
+            let length = try unsigned(L, 2, "read")
+            return withCall(L) { call in
+                do throws(SepiaError) {
+                    return pushData(L, try call.apply(.read(offset: offset, length: length)))
+                } catch where error.rc == Errno.ENOENT.rc {
+                    Lua.pushBufferlist(L, [])   // a missing object reads as empty
+                    return 1
+                } catch {
+                    return Lua.raise(L, strerror(error))
+                }
             }
         }
     }
 
     static func write(_ L: LuaState) -> Int32 {
-        let offset, length: UInt64
-        let bytes: Bytes
-        switch unsigned(L, 1, "write") { case .success(let v): offset = v; case .failure(let raised): return raised.rc }
-        switch unsigned(L, 2, "write") { case .success(let v): length = v; case .failure(let raised): return raised.rc }
-        switch data(L, 3, "write") { case .success(let v): bytes = v; case .failure(let raised): return raised.rc }
-        guard length == UInt64(bytes.count) else { return invalid(L, Errno.EINVAL.message) }
-        return perform(L, .write(offset: offset, data: bytes))
+        checked { () throws(Raised) in
+            let offset = try unsigned(L, 1, "write")
+            let length = try unsigned(L, 2, "write")
+            let bytes = try data(L, 3, "write")
+            guard length == UInt64(bytes.count) else { return invalid(L, Errno.EINVAL.message) }
+            return perform(L, .write(offset: offset, data: bytes))
+        }
     }
 
     static func writeFull(_ L: LuaState) -> Int32 {
-        switch data(L, 1, "write_full") {
-        case .success(let bytes): perform(L, .writeFull(data: bytes))
-        case .failure(let raised): raised.rc
+        checked { () throws(Raised) in
+            let bytes = try data(L, 1, "write_full")
+            return perform(L, .writeFull(data: bytes))
         }
     }
 
     static func truncate(_ L: LuaState) -> Int32 {
-        switch unsigned(L, 1, "truncate") {
-        case .success(let size): perform(L, .truncate(size: size))
-        case .failure(let raised): raised.rc
+        checked { () throws(Raised) in
+            let size = try unsigned(L, 1, "truncate")
+            return perform(L, .truncate(size: size))
         }
     }
 
     static func append(_ L: LuaState) -> Int32 {
-        switch data(L, 1, "append") {
-        case .success(let bytes): perform(L, .append(data: bytes))
-        case .failure(let raised): raised.rc
+        checked { () throws(Raised) in
+            let bytes = try data(L, 1, "append")
+            return perform(L, .append(data: bytes))
         }
     }
 
     // MARK: xattrs
 
     static func getxattr(_ L: LuaState) -> Int32 {
-        switch name(L, 1, "getxattr") {
-        case .success(let name): perform(L, .getXattr(name: name)) { pushData(L, $0) }
-        case .failure(let raised): raised.rc
+        checked { () throws(Raised) in
+            let name = try name(L, 1, "getxattr")
+            return perform(L, .getXattr(name: name)) { pushData(L, $0) }
         }
     }
 
@@ -203,41 +209,40 @@ enum ClsFunctions {
     }
 
     static func setxattr(_ L: LuaState) -> Int32 {
-        let key: Bytes
-        switch name(L, 1, "setxattr") { case .success(let v): key = v; case .failure(let raised): return raised.rc }
-        switch data(L, 2, "setxattr") {
-        case .success(let value): return perform(L, .setXattr(name: key, value: value))
-        case .failure(let raised): return raised.rc
+        checked { () throws(Raised) in
+            let key = try name(L, 1, "setxattr")
+            let value = try data(L, 2, "setxattr")
+            return perform(L, .setXattr(name: key, value: value))
         }
     }
 
     static func rmxattr(_ L: LuaState) -> Int32 {
-        switch name(L, 1, "rmxattr") {
-        case .success(let name): perform(L, .rmXattr(name: name))
-        case .failure(let raised): raised.rc
+        checked { () throws(Raised) in
+            let name = try name(L, 1, "rmxattr")
+            return perform(L, .rmXattr(name: name))
         }
     }
 
     // MARK: omap
 
     static func mapGetVal(_ L: LuaState) -> Int32 {
-        let key: Bytes
-        switch name(L, 1, "map_get_val") { case .success(let v): key = v; case .failure(let raised): return raised.rc }
-        return perform(L, .omapGetValsByKeys(keys: [key])) { result in
-            guard case .entries(let entries, _) = result, let entry = entries.first else {
-                return Lua.raise(L, SepiaError(.ENOENT, .cls))
+        checked { () throws(Raised) in
+            let key = try name(L, 1, "map_get_val")
+            return perform(L, .omapGetValsByKeys(keys: [key])) { result in
+                guard case .entries(let entries, _) = result, let entry = entries.first else {
+                    return Lua.raise(L, SepiaError(.ENOENT, .cls))
+                }
+                Lua.pushBufferlist(L, entry.value)
+                return 1
             }
-            Lua.pushBufferlist(L, entry.value)
-            return 1
         }
     }
 
     static func mapSetVal(_ L: LuaState) -> Int32 {
-        let key: Bytes
-        switch name(L, 1, "map_set_val") { case .success(let v): key = v; case .failure(let raised): return raised.rc }
-        switch data(L, 2, "map_set_val") {
-        case .success(let value): return perform(L, .omapSet(entries: [KeyValue(key, value)]))
-        case .failure(let raised): return raised.rc
+        checked { () throws(Raised) in
+            let key = try name(L, 1, "map_set_val")
+            let value = try data(L, 2, "map_set_val")
+            return perform(L, .omapSet(entries: [KeyValue(key, value)]))
         }
     }
 
@@ -267,30 +272,30 @@ enum ClsFunctions {
     }
 
     static func mapGetKeys(_ L: LuaState) -> Int32 {
-        let start: Bytes
-        let max: UInt64
-        switch name(L, 1, "map_get_keys") { case .success(let v): start = v; case .failure(let raised): return raised.rc }
-        switch unsigned(L, 2, "map_get_keys") { case .success(let v): max = v; case .failure(let raised): return raised.rc }
-        return perform(L, .omapGetKeys(startAfter: start, max: max)) { result in
-            let keys: [Bytes]
-            if case .keys(let list, _) = result { keys = list } else { keys = [] }
-            lua_createtable(L, 0, Int32(clamping: keys.count))
-            for key in keys {
-                Lua.pushBytes(L, key)
-                lua_pushboolean(L, 1)
-                lua_rawset(L, -3)
+        checked { () throws(Raised) in
+            let start = try name(L, 1, "map_get_keys")
+            let max = try unsigned(L, 2, "map_get_keys")
+            return perform(L, .omapGetKeys(startAfter: start, max: max)) { result in
+                let keys: [Bytes]
+                if case .keys(let list, _) = result { keys = list } else { keys = [] }
+                lua_createtable(L, 0, Int32(clamping: keys.count))
+                for key in keys {
+                    Lua.pushBytes(L, key)
+                    lua_pushboolean(L, 1)
+                    lua_rawset(L, -3)
+                }
+                return 1
             }
-            return 1
         }
     }
 
     static func mapGetVals(_ L: LuaState) -> Int32 {
-        let start, prefix: Bytes
-        let max: UInt64
-        switch name(L, 1, "map_get_vals") { case .success(let v): start = v; case .failure(let raised): return raised.rc }
-        switch name(L, 2, "map_get_vals") { case .success(let v): prefix = v; case .failure(let raised): return raised.rc }
-        switch unsigned(L, 3, "map_get_vals") { case .success(let v): max = v; case .failure(let raised): return raised.rc }
-        return perform(L, .omapGetVals(startAfter: start, prefix: prefix, max: max)) { pushEntries(L, $0) }
+        checked { () throws(Raised) in
+            let start = try name(L, 1, "map_get_vals")
+            let prefix = try name(L, 2, "map_get_vals")
+            let max = try unsigned(L, 3, "map_get_vals")
+            return perform(L, .omapGetVals(startAfter: start, prefix: prefix, max: max)) { pushEntries(L, $0) }
+        }
     }
 
     /// EXT: a table (array) of keys → table key → bl of the keys present.
@@ -316,16 +321,16 @@ enum ClsFunctions {
     }
 
     static func mapWriteHeader(_ L: LuaState) -> Int32 {
-        switch data(L, 1, "map_write_header") {
-        case .success(let bytes): perform(L, .omapSetHeader(data: bytes))
-        case .failure(let raised): raised.rc
+        checked { () throws(Raised) in
+            let bytes = try data(L, 1, "map_write_header")
+            return perform(L, .omapSetHeader(data: bytes))
         }
     }
 
     static func mapRemoveKey(_ L: LuaState) -> Int32 {
-        switch name(L, 1, "map_remove_key") {
-        case .success(let key): perform(L, .omapRemoveKeys(keys: [key]))
-        case .failure(let raised): raised.rc
+        checked { () throws(Raised) in
+            let key = try name(L, 1, "map_remove_key")
+            return perform(L, .omapRemoveKeys(keys: [key]))
         }
     }
 
