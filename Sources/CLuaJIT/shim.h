@@ -297,23 +297,42 @@ static inline void sepia_lua_copy_entries(lua_State *L, int from, int to) {
     }
 }
 
-// A fresh environment for one call: plain values shared, library tables copied, so that
-// nothing a script does to its globals or to `string.*` reaches the next call.
-// Expects the template tables at plain_idx and libs_idx; pushes the new environment.
-static inline void sepia_lua_new_env(lua_State *L, int plain_idx, int libs_idx, int size_hint) {
+// __index of a call's environment (upvalue 1: the library templates, upvalue 2: their sizes).
+// A library is copied into the environment on first use, under every name it has (objclass
+// and cls are one table), so a script only pays for the libraries it touches and nothing it
+// does to its copy reaches the next call.
+static inline int sepia_lua_env_index(lua_State *L) {
+    lua_settop(L, 2);
+    lua_pushvalue(L, 2);
+    lua_rawget(L, lua_upvalueindex(1));              // 3: the template library, or nil
+    if (lua_type(L, 3) != LUA_TTABLE) { return 1; }
+    lua_pushvalue(L, 2);
+    lua_rawget(L, lua_upvalueindex(2));              // 4: its entry count
+    lua_createtable(L, 0, (int)lua_tointeger(L, 4)); // 5: the copy
+    sepia_lua_copy_entries(L, 3, 5);
+    lua_pushnil(L);
+    while (lua_next(L, lua_upvalueindex(1)) != 0) {
+        if (lua_rawequal(L, -1, 3)) {
+            lua_pushvalue(L, -2);
+            lua_pushvalue(L, 5);
+            lua_rawset(L, 1);
+        }
+        lua_settop(L, -2);
+    }
+    lua_pushvalue(L, 5);
+    return 1;
+}
+
+// A fresh environment for one call: the shared plain values, and a metatable of its own
+// whose __index (the closure at indexer_idx) copies libraries on first use.
+static inline void sepia_lua_new_env(lua_State *L, int plain_idx, int indexer_idx, int size_hint) {
     lua_createtable(L, 0, size_hint);
     int env = lua_gettop(L);
     sepia_lua_copy_entries(L, plain_idx, env);
-    lua_pushnil(L);
-    while (lua_next(L, libs_idx) != 0) {
-        int lib = lua_gettop(L);
-        lua_createtable(L, 0, 32);
-        sepia_lua_copy_entries(L, lib, lib + 1);
-        lua_pushvalue(L, lib - 1);  // key
-        lua_pushvalue(L, lib + 1);
-        lua_rawset(L, env);
-        lua_settop(L, lib - 1);     // leave the key for lua_next
-    }
+    lua_createtable(L, 0, 1);
+    lua_pushvalue(L, indexer_idx);
+    lua_setfield(L, -2, "__index");
+    lua_setmetatable(L, env);
     lua_pushvalue(L, env);
     lua_setfield(L, env, "_G");
 }

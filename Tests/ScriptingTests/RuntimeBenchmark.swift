@@ -32,9 +32,14 @@ func benchmarkNoopCalls() {
     let L = rt.L
     lua_settop(L, 0)
     lua_rawgeti(L, sepia_lua_registryindex(), rt.plainTemplateRef)
-    lua_rawgeti(L, sepia_lua_registryindex(), rt.libsTemplateRef)
+    lua_rawgeti(L, sepia_lua_registryindex(), rt.environmentIndexRef)
     measure("fresh environment only") { _ in
-        sepia_lua_new_env(L, 1, 2, 64)
+        sepia_lua_new_env(L, 1, 2, 32)
+        lua_settop(L, 2)
+    }
+    measure("fresh environment + first use of cls") { _ in
+        sepia_lua_new_env(L, 1, 2, 32)
+        lua_getfield(L, -1, "cls")
         lua_settop(L, 2)
     }
     lua_settop(L, 0)

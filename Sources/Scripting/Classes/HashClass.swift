@@ -8,20 +8,20 @@ enum HashClass {
     static let chunkSize: UInt64 = 1 << 20
 
     static let native = NativeClass(name: "hash", methods: [
-        "md5": { _, object, context throws(SepiaError) in
+        "md5": { _, object, _ throws(SepiaError) in
             var hasher = Insecure.MD5()
-            try feed(object, readOnly: context.readOnly) { hasher.update(data: $0) }
+            try feed(object) { hasher.update(data: $0) }
             return hex(Array(hasher.finalize()))
         },
-        "sha256": { _, object, context throws(SepiaError) in
+        "sha256": { _, object, _ throws(SepiaError) in
             var hasher = SHA256()
-            try feed(object, readOnly: context.readOnly) { hasher.update(data: $0) }
+            try feed(object) { hasher.update(data: $0) }
             return hex(Array(hasher.finalize()))
         },
     ])
 
     /// Streams the object's data; a missing object throws ENOENT (from stat).
-    private static func feed(_ object: any ObjectAccess, readOnly: Bool, _ update: (Bytes) -> Void) throws(SepiaError) {
+    private static func feed(_ object: any ObjectAccess, _ update: (Bytes) -> Void) throws(SepiaError) {
         guard case .stat(let stat) = try object.apply(.stat) else {
             throw SepiaError(.EIO, .bug, "stat returned no stat")
         }

@@ -39,14 +39,10 @@ extension LuaRuntime {
 
         lua_settop(L, 0)
         lua_rawgeti(L, registry, plainTemplateRef)
-        lua_rawgeti(L, registry, libsTemplateRef)
-        sepia_lua_new_env(L, 1, 2, 64)
+        lua_rawgeti(L, registry, environmentIndexRef)
+        sepia_lua_new_env(L, 1, 2, 32)
         lua_replace(L, 1)
         lua_settop(L, 1)
-        Lua.pushString(L, "objclass")          // one module table, two names
-        Lua.pushString(L, "cls")
-        lua_rawget(L, 1)
-        lua_rawset(L, 1)
         lua_pushvalue(L, 1)
         lua_rawseti(L, registry, ctx.pointee.env_ref)
         lua_createtable(L, 0, 4)

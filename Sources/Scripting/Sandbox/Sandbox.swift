@@ -1,7 +1,7 @@
 // The sandbox, built once per state from an allow-list (CLS_API.md "Sandbox"). Scripts never
-// see the VM's globals: each call gets a fresh environment copied from two templates (plain
-// values shared, library tables copied), so no call sees another's globals or changes to
-// `string.*`. The string metatable is locked (getmetatable("") is false) and string.dump is
+// see the VM's globals: each call gets a fresh environment built from two templates (plain
+// values shared; library tables copied on first use), so no call sees another's globals or
+// changes to `string.*`. The string metatable is locked (getmetatable("") is false) and string.dump is
 // gone from the real string table it indexes. The JIT is off: compiled traces do not run the
 // count hook, so `while true do end` could never be stopped (measured on this LuaJIT).
 import CLuaJIT
@@ -100,9 +100,39 @@ extension LuaRuntime {
             Lua.setField(L, table: -1, name) { sepia_lua_getglobal(L, name) }
         }
         Lua.setField(L, table: -1, "cls") { pushModule(.cls) }
+        Lua.setField(L, table: -1, "objclass") { lua_getfield(L, -2, "cls") }  // one table, two names
         Lua.setField(L, table: -1, "bufferlist") { pushModule(.bufferlist) }
         Lua.setField(L, table: -1, "cmsgpack") { pushModule(.cmsgpack) }
+        lua_createtable(L, 0, 16)
+        lua_pushvalue(L, -2)
+        lua_pushvalue(L, -2)
+        lua_pushcclosure(L, sepia_lua_env_index, 2)
+        environmentIndexRef = luaL_ref(L, registry)
+        librarySizesRef = luaL_ref(L, registry)
         libsTemplateRef = luaL_ref(L, registry)
+        countLibraryEntries()
+    }
+
+    /// Refreshes the size hints after the library templates changed.
+    private func countLibraryEntries() {
+        let registry = sepia_lua_registryindex()
+        lua_settop(L, 0)
+        lua_rawgeti(L, registry, libsTemplateRef)
+        lua_rawgeti(L, registry, librarySizesRef)
+        lua_pushnil(L)
+        while lua_next(L, 1) != 0 {
+            var count = 0
+            lua_pushnil(L)
+            while lua_next(L, -2) != 0 {
+                count += 1
+                lua_settop(L, -2)
+            }
+            lua_pushvalue(L, -2)
+            lua_pushnumber(L, Double(count))
+            lua_rawset(L, 2)
+            lua_settop(L, -2)
+        }
+        lua_settop(L, 0)
     }
 
     private func pushModule(_ module: HostModule) {
@@ -129,6 +159,6 @@ extension LuaRuntime {
                 Lua.setField(L, table: -1, fname) { pushHost(function) }
             }
         }
-        lua_settop(L, 0)
+        countLibraryEntries()
     }
 }
