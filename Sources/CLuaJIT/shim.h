@@ -302,6 +302,9 @@ static inline void sepia_lua_copy_entries(lua_State *L, int from, int to) {
 // and cls are one table), so a script only pays for the libraries it touches and nothing it
 // does to its copy reaches the next call.
 static inline int sepia_lua_env_index(lua_State *L) {
+    // Scripts can reach this function (getmetatable(_G).__index): check what the raw
+    // writes below touch, since LuaJIT's API does not.
+    luaL_checktype(L, 1, LUA_TTABLE);
     lua_settop(L, 2);
     lua_pushvalue(L, 2);
     lua_rawget(L, lua_upvalueindex(1));              // 3: the template library, or nil

@@ -75,6 +75,18 @@ func expectHealthy(_ h: Harness, sourceLocation: SourceLocation = #_sourceLocati
         #expect(h.run("output:append(tostring(('x').dump)) return 0").text == "nil")
     }
 
+    @Test func environmentIndexerRejectsNonTables() {
+        let h = Harness()
+        let o = h.run("""
+            local copy = {}
+            local s = getmetatable(_G).__index(copy, "string")
+            output:append(type(s.upper) .. tostring(rawequal(copy.string, s)))
+            return getmetatable(_G).__index("not a table", "string")
+            """)
+        #expect(o.rc == -5 && o.text == "functiontrue")
+        expectHealthy(h)
+    }
+
     @Test func printGoesToTheLogNotStdout() {
         let box = LogBox()
         let o = Harness().run("print('to log') return 0", context: CallContext(wantLogs: true, log: { box.add($0) }))
