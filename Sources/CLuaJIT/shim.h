@@ -210,14 +210,6 @@ static inline int sepia_lua_cls_errno(lua_State *L, int idx) {
     return err;
 }
 
-static inline int sepia_lua_is_abort(lua_State *L, int idx) {
-    sepia_lua_ctx *c = sepia_lua_ctx_of(L);
-    lua_rawgeti(L, LUA_REGISTRYINDEX, c->abort_ref);
-    int same = lua_rawequal(L, -1, idx < 0 ? idx - 1 : idx);
-    lua_settop(L, -2);
-    return same;
-}
-
 // The sandbox's pcall: an abort is re-raised (scripts cannot swallow it); a caught cls
 // failure gives false, -errno, message; any other error the usual false, value.
 static inline int sepia_lua_pcall_wrapper(lua_State *L) {
@@ -297,37 +289,37 @@ static inline void sepia_lua_copy_entries(lua_State *L, int from, int to) {
     }
 }
 
-// __index of a call's environment (upvalue 1: the library templates, upvalue 2: their sizes).
-// A library is copied into the environment on first use, under every name it has (objclass
-// and cls are one table), so a script only pays for the libraries it touches and nothing it
-// does to its copy reaches the next call.
+// __index of a call's environment (upvalue 1: name -> the library's locked metatable).
+// On first use a library becomes an empty table of the call's own whose locked metatable
+// indexes the real library: reads fall through, writes (even rawset) stay in the call, and
+// the real table is never reachable. It is stored under every name the library has
+// (objclass and cls are one table). Costs one small table per library touched.
 static inline int sepia_lua_env_index(lua_State *L) {
     // Scripts can reach this function (getmetatable(_G).__index): check what the raw
     // writes below touch, since LuaJIT's API does not.
     luaL_checktype(L, 1, LUA_TTABLE);
     lua_settop(L, 2);
     lua_pushvalue(L, 2);
-    lua_rawget(L, lua_upvalueindex(1));              // 3: the template library, or nil
+    lua_rawget(L, lua_upvalueindex(1));              // 3: the library's metatable, or nil
     if (lua_type(L, 3) != LUA_TTABLE) { return 1; }
-    lua_pushvalue(L, 2);
-    lua_rawget(L, lua_upvalueindex(2));              // 4: its entry count
-    lua_createtable(L, 0, (int)lua_tointeger(L, 4)); // 5: the copy
-    sepia_lua_copy_entries(L, 3, 5);
+    lua_createtable(L, 0, 0);                        // 4: the call's view of the library
+    lua_pushvalue(L, 3);
+    lua_setmetatable(L, 4);
     lua_pushnil(L);
     while (lua_next(L, lua_upvalueindex(1)) != 0) {
         if (lua_rawequal(L, -1, 3)) {
             lua_pushvalue(L, -2);
-            lua_pushvalue(L, 5);
+            lua_pushvalue(L, 4);
             lua_rawset(L, 1);
         }
         lua_settop(L, -2);
     }
-    lua_pushvalue(L, 5);
+    lua_pushvalue(L, 4);
     return 1;
 }
 
 // A fresh environment for one call: the shared plain values, and a metatable of its own
-// whose __index (the closure at indexer_idx) copies libraries on first use.
+// whose __index (the closure at indexer_idx) makes the libraries' views on first use.
 static inline void sepia_lua_new_env(lua_State *L, int plain_idx, int indexer_idx, int size_hint) {
     lua_createtable(L, 0, size_hint);
     int env = lua_gettop(L);

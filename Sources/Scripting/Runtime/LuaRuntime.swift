@@ -26,9 +26,7 @@ public final class LuaRuntime {
     /// Registry slots: sandbox templates and the per-call registered-handler set.
     var plainTemplateRef: Int32 = 0
     var libsTemplateRef: Int32 = 0
-    /// Entry counts of the library templates (size hints for the per-call copies).
-    var librarySizesRef: Int32 = 0
-    /// The environments' __index closure (sepia_lua_env_index over the two tables above).
+    /// The environments' __index closure (sepia_lua_env_index over the libs template).
     var environmentIndexRef: Int32 = 0
     var registeredRef: Int32 = 0
     /// The call in progress, read by host functions.

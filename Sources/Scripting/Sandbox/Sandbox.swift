@@ -1,7 +1,7 @@
 // The sandbox, built once per state from an allow-list (CLS_API.md "Sandbox"). Scripts never
 // see the VM's globals: each call gets a fresh environment built from two templates (plain
-// values shared; library tables copied on first use), so no call sees another's globals or
-// changes to `string.*`. The string metatable is locked (getmetatable("") is false) and string.dump is
+// values shared; each library seen through a table of the call's own, made on first use), so
+// no call sees another's globals or changes to `string.*`. The string metatable is locked (getmetatable("") is false) and string.dump is
 // gone from the real string table it indexes. The JIT is off: compiled traces do not run the
 // count hook, so `while true do end` could never be stopped (measured on this LuaJIT).
 import CLuaJIT
@@ -16,7 +16,7 @@ extension LuaRuntime {
         "setmetatable", "getmetatable", "tonumber", "tostring", "type", "unpack", "collectgarbage",
         "gcinfo", "_VERSION",
     ]
-    /// Libraries copied into each call's environment.
+    /// Libraries each call sees through a view of its own.
     static let copiedLibraryNames = ["string", "table", "math", "bit"]
 
     func buildSandbox() {
@@ -97,42 +97,23 @@ extension LuaRuntime {
 
         lua_createtable(L, 0, 16)
         for name in Self.copiedLibraryNames {
-            Lua.setField(L, table: -1, name) { sepia_lua_getglobal(L, name) }
+            Lua.setField(L, table: -1, name) { pushLibraryMetatable { sepia_lua_getglobal(L, name) } }
         }
-        Lua.setField(L, table: -1, "cls") { pushModule(.cls) }
+        Lua.setField(L, table: -1, "cls") { pushLibraryMetatable { pushModule(.cls) } }
         Lua.setField(L, table: -1, "objclass") { lua_getfield(L, -2, "cls") }  // one table, two names
-        Lua.setField(L, table: -1, "bufferlist") { pushModule(.bufferlist) }
-        Lua.setField(L, table: -1, "cmsgpack") { pushModule(.cmsgpack) }
-        lua_createtable(L, 0, 16)
-        lua_pushvalue(L, -2)
-        lua_pushvalue(L, -2)
-        lua_pushcclosure(L, sepia_lua_env_index, 2)
+        Lua.setField(L, table: -1, "bufferlist") { pushLibraryMetatable { pushModule(.bufferlist) } }
+        Lua.setField(L, table: -1, "cmsgpack") { pushLibraryMetatable { pushModule(.cmsgpack) } }
+        lua_pushvalue(L, -1)
+        lua_pushcclosure(L, sepia_lua_env_index, 1)
         environmentIndexRef = luaL_ref(L, registry)
-        librarySizesRef = luaL_ref(L, registry)
         libsTemplateRef = luaL_ref(L, registry)
-        countLibraryEntries()
     }
 
-    /// Refreshes the size hints after the library templates changed.
-    private func countLibraryEntries() {
-        let registry = sepia_lua_registryindex()
-        lua_settop(L, 0)
-        lua_rawgeti(L, registry, libsTemplateRef)
-        lua_rawgeti(L, registry, librarySizesRef)
-        lua_pushnil(L)
-        while lua_next(L, 1) != 0 {
-            var count = 0
-            lua_pushnil(L)
-            while lua_next(L, -2) != 0 {
-                count += 1
-                lua_settop(L, -2)
-            }
-            lua_pushvalue(L, -2)
-            lua_pushnumber(L, Double(count))
-            lua_rawset(L, 2)
-            lua_settop(L, -2)
-        }
-        lua_settop(L, 0)
+    /// {__index = library, __metatable = false}: what a call's view of a library is made of.
+    private func pushLibraryMetatable(_ pushLibrary: () -> Void) {
+        lua_createtable(L, 0, 2)
+        Lua.setField(L, table: -1, "__index") { pushLibrary() }
+        Lua.setField(L, table: -1, "__metatable") { lua_pushboolean(L, 0) }
     }
 
     private func pushModule(_ module: HostModule) {
@@ -154,11 +135,13 @@ extension LuaRuntime {
         lua_settop(L, 0)
         lua_rawgeti(L, sepia_lua_registryindex(), libsTemplateRef)
         Lua.setField(L, table: 1, name) {
-            lua_createtable(L, 0, Int32(clamping: functions.count))
-            for (fname, function) in functions {
-                Lua.setField(L, table: -1, fname) { pushHost(function) }
+            pushLibraryMetatable {
+                lua_createtable(L, 0, Int32(clamping: functions.count))
+                for (fname, function) in functions {
+                    Lua.setField(L, table: -1, fname) { pushHost(function) }
+                }
             }
         }
-        countLibraryEntries()
+        lua_settop(L, 0)
     }
 }
