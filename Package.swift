@@ -44,7 +44,7 @@ let package = Package(
         .target(name: "Imaging", dependencies: ["CMagickWand", "Codec"]),
         // The cls_lua-compatible LuaJIT runtime, native classes and the magick module.
         .target(name: "Scripting", dependencies: [
-            "CLuaJIT", "Codec", "Storage", "Imaging",
+            "CLuaJIT", "CMsgpack", "Codec", "Storage", "Imaging",
             .product(name: "Crypto", package: "swift-crypto"),
         ]),
         // The broker's pure routing state machine (shard map, queues, liveness).

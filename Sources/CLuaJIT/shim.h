@@ -1,7 +1,15 @@
 // LuaJIT for Swift. Lua's API macros and variadic functions do not import into Swift,
-// so each one Sepia uses is wrapped here as a static inline function.
+// so each one Sepia uses is wrapped here as a static inline function. The second half holds
+// the few pieces of the sandbox that must be C because they raise Lua errors (lua_error
+// never returns and must not unwind through a Swift frame): the allocator with its memory
+// cap, the count hook, the host-function trampoline, the pcall/load wrappers, bufferlist
+// storage and the per-call environment copy.
 #ifndef SEPIA_CLUAJIT_SHIM_H
 #define SEPIA_CLUAJIT_SHIM_H
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
 #include <luajit-2.1/lua.h>
 #include <luajit-2.1/lauxlib.h>
 #include <luajit-2.1/lualib.h>
@@ -34,5 +42,352 @@ static inline int sepia_lua_globalsindex(void) { return LUA_GLOBALSINDEX; }
 static inline int sepia_lua_raise_if(lua_State *L, int rc) {
     if (rc == SEPIA_LUA_RAISE) { return lua_error(L); }
     return rc;
+}
+
+// ---------------------------------------------------------------------------------------
+// Sepia's sandbox core.
+
+// Why a call was aborted. An abort cannot be caught by scripts: the pcall wrapper and the
+// count hook re-raise it until the call unwinds to the host.
+enum { SEPIA_ABORT_NONE = 0, SEPIA_ABORT_TIMEOUT = 1, SEPIA_ABORT_MEMORY = 2, SEPIA_ABORT_OVERFLOW = 3 };
+
+// Instructions between two count-hook ticks. Small enough that a tick costs nothing
+// noticeable, large enough to keep the hook cheap.
+#define SEPIA_HOOK_STEP 1000
+
+// The state's bookkeeping, reached from C through the allocator's user data
+// (lua_getallocf) and from Swift through the runtime that owns it.
+typedef struct sepia_lua_ctx {
+    size_t used;                 // bytes held by the state (allocator's view)
+    size_t limit;                // refuse growth beyond this while enforcing (0: no cap)
+    int enforce;                 // only inside a protected call of user code
+    int host_depth;              // > 0 while a Swift host function runs: never refuse then
+    int abort;                   // SEPIA_ABORT_*
+    uint64_t instructions;       // counted by the hook, in steps of SEPIA_HOOK_STEP
+    uint64_t instruction_limit;  // 0: none
+    uint64_t deadline_ns;        // CLOCK_MONOTONIC; 0: none
+    int abort_ref;               // registry: the abort sentinel value
+    int cls_error_mt_ref;        // registry: metatable marking cls error objects
+    int bufferlist_mt_ref;       // registry: bufferlist metatable
+    int env_ref;                 // registry: the running call's environment
+} sepia_lua_ctx;
+
+static inline sepia_lua_ctx *sepia_lua_ctx_of(lua_State *L) {
+    void *ud = NULL;
+    (void)lua_getallocf(L, &ud);
+    return (sepia_lua_ctx *)ud;
+}
+
+static inline uint64_t sepia_now_ns(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+// The allocator: counts every byte and refuses growth past the cap. Refusing only while
+// enforcing and outside host functions means a memory error is never raised inside a Swift
+// frame; host functions may overshoot and the trampoline aborts right after they return.
+// (LuaJIT's GC64 build accepts a custom allocator in lua_newstate; checked on this build.)
+static inline void *sepia_lua_alloc(void *ud, void *ptr, size_t osize, size_t nsize) {
+    sepia_lua_ctx *c = (sepia_lua_ctx *)ud;
+    size_t old = ptr ? osize : 0;
+    if (nsize == 0) {
+        c->used -= old;
+        free(ptr);
+        return NULL;
+    }
+    if (nsize > old && c->enforce && c->host_depth == 0 && c->limit != 0
+        && c->used - old + nsize > c->limit) {
+        c->abort = SEPIA_ABORT_MEMORY;
+        return NULL;
+    }
+    void *q = realloc(ptr, nsize);
+    if (q != NULL) { c->used = c->used - old + nsize; }
+    return q;
+}
+
+static inline lua_State *sepia_lua_newstate(sepia_lua_ctx *c) {
+    return lua_newstate(sepia_lua_alloc, c);
+}
+
+// Raises the abort sentinel. Pushing a registry value needs no allocation, so this works
+// even when the memory cap is what aborted.
+static inline int sepia_lua_raise_abort(lua_State *L) {
+    sepia_lua_ctx *c = sepia_lua_ctx_of(L);
+    lua_rawgeti(L, LUA_REGISTRYINDEX, c->abort_ref);
+    return lua_error(L);
+}
+
+// The count hook: instruction budget and deadline. Once aborted, every tick raises again,
+// so a script that catches the abort somehow still cannot run on.
+static inline void sepia_lua_hook(lua_State *L, lua_Debug *ar) {
+    (void)ar;
+    sepia_lua_ctx *c = sepia_lua_ctx_of(L);
+    if (c->abort == SEPIA_ABORT_NONE && c->enforce) {
+        c->instructions += SEPIA_HOOK_STEP;
+        if (c->instruction_limit != 0 && c->instructions > c->instruction_limit) {
+            c->abort = SEPIA_ABORT_TIMEOUT;
+        } else if (c->deadline_ns != 0 && sepia_now_ns() > c->deadline_ns) {
+            c->abort = SEPIA_ABORT_TIMEOUT;
+        }
+    }
+    if (c->abort != SEPIA_ABORT_NONE && c->enforce) { sepia_lua_raise_abort(L); }
+}
+
+static inline void sepia_lua_install_hook(lua_State *L) {
+    lua_sethook(L, sepia_lua_hook, LUA_MASKCOUNT, SEPIA_HOOK_STEP);
+}
+
+// After an abort or a host function overshooting the cap: raise the abort.
+static inline void sepia_lua_check_abort(lua_State *L, sepia_lua_ctx *c) {
+    if (c->abort == SEPIA_ABORT_NONE && c->enforce && c->limit != 0 && c->used > c->limit) {
+        c->abort = SEPIA_ABORT_MEMORY;
+    }
+    if (c->abort != SEPIA_ABORT_NONE && c->enforce) { sepia_lua_raise_abort(L); }
+}
+
+// Every Swift host function runs through this C closure: upvalue 1 is the Swift function,
+// upvalue 2 the runtime (light userdata, read back by the Swift side). The Swift function
+// returns SEPIA_LUA_RAISE with the error value on top, and the error is raised here, after
+// its frame is gone.
+static inline int sepia_lua_host_trampoline(lua_State *L) {
+    lua_CFunction f = (lua_CFunction)lua_touserdata(L, lua_upvalueindex(1));
+    sepia_lua_ctx *c = sepia_lua_ctx_of(L);
+    c->host_depth++;
+    int rc = f(L);
+    c->host_depth--;
+    sepia_lua_check_abort(L, c);
+    if (rc == SEPIA_LUA_RAISE) {
+        // Where the script called us ("script:12: "), as luaL_error would add it.
+        if (lua_type(L, -1) == LUA_TSTRING) {
+            luaL_where(L, 1);
+            lua_insert(L, -2);
+            lua_concat(L, 2);
+        } else if (lua_type(L, -1) == LUA_TTABLE) {
+            luaL_where(L, 1);
+            lua_rawseti(L, -2, 3);
+        }
+        return lua_error(L);
+    }
+    return rc;
+}
+
+// Pushes a host function as a closure over the trampoline.
+static inline void sepia_lua_push_host(lua_State *L, lua_CFunction f, void *runtime) {
+    lua_pushlightuserdata(L, (void *)f);
+    lua_pushlightuserdata(L, runtime);
+    lua_pushcclosure(L, sepia_lua_host_trampoline, 2);
+}
+
+static inline void *sepia_lua_host_runtime(lua_State *L) {
+    return lua_touserdata(L, lua_upvalueindex(2));
+}
+
+// A cls failure is raised as a table {errno, message} with a private metatable, so that
+// pcall and the host can tell it from any plain error by identity, not by text.
+static inline void sepia_lua_push_cls_error(lua_State *L, int err, const char *msg, size_t len) {
+    sepia_lua_ctx *c = sepia_lua_ctx_of(L);
+    lua_createtable(L, 2, 0);
+    lua_pushinteger(L, err);
+    lua_rawseti(L, -2, 1);
+    lua_pushlstring(L, msg, len);
+    lua_rawseti(L, -2, 2);
+    lua_rawgeti(L, LUA_REGISTRYINDEX, c->cls_error_mt_ref);
+    lua_setmetatable(L, -2);
+}
+
+// The errno (positive) of a cls error object at idx, or 0 when the value is something else.
+static inline int sepia_lua_cls_errno(lua_State *L, int idx) {
+    if (lua_type(L, idx) != LUA_TTABLE || !lua_getmetatable(L, idx)) { return 0; }
+    sepia_lua_ctx *c = sepia_lua_ctx_of(L);
+    lua_rawgeti(L, LUA_REGISTRYINDEX, c->cls_error_mt_ref);
+    int same = lua_rawequal(L, -1, -2);
+    lua_settop(L, -3);
+    if (!same) { return 0; }
+    lua_rawgeti(L, idx, 1);
+    int err = (int)lua_tointeger(L, -1);
+    lua_settop(L, -2);
+    return err;
+}
+
+// The sandbox's pcall: an abort is re-raised (scripts cannot swallow it); a caught cls
+// failure gives false, -errno, message; any other error the usual false, value.
+static inline int sepia_lua_pcall_wrapper(lua_State *L) {
+    luaL_checkany(L, 1);
+    int status = lua_pcall(L, lua_gettop(L) - 1, LUA_MULTRET, 0);
+    sepia_lua_ctx *c = sepia_lua_ctx_of(L);
+    if (status == LUA_ERRMEM && c->abort == SEPIA_ABORT_NONE) { c->abort = SEPIA_ABORT_MEMORY; }
+    if (c->abort != SEPIA_ABORT_NONE) { return sepia_lua_raise_abort(L); }
+    if (status == 0) {
+        lua_pushboolean(L, 1);
+        lua_insert(L, 1);
+        return lua_gettop(L);
+    }
+    int err = sepia_lua_cls_errno(L, -1);
+    if (err != 0) {
+        lua_rawgeti(L, -1, 2);
+        lua_pushboolean(L, 0);
+        lua_pushinteger(L, -err);
+        lua_pushvalue(L, -3);
+        return 3;
+    }
+    lua_pushboolean(L, 0);
+    lua_insert(L, -2);
+    return 2;
+}
+
+// The sandbox's load/loadstring: text chunks only (bytecode is unverified and can corrupt
+// the VM), and the chunk runs in the calling script's environment, never the VM's globals.
+static inline int sepia_lua_load_wrapper(lua_State *L) {
+    size_t len = 0;
+    const char *src;
+    if (lua_type(L, 1) == LUA_TSTRING) {
+        src = lua_tolstring(L, 1, &len);
+        lua_pushvalue(L, 1);
+    } else if (lua_type(L, 1) == LUA_TFUNCTION) {
+        luaL_Buffer b;
+        luaL_buffinit(L, &b);
+        for (;;) {
+            lua_pushvalue(L, 1);
+            lua_call(L, 0, 1);
+            if (lua_isnil(L, -1) || (lua_type(L, -1) == LUA_TSTRING && lua_objlen(L, -1) == 0)) {
+                lua_settop(L, -2);
+                break;
+            }
+            if (lua_type(L, -1) != LUA_TSTRING) { return luaL_error(L, "reader function must return a string"); }
+            luaL_addvalue(&b);
+        }
+        luaL_pushresult(&b);
+        src = lua_tolstring(L, -1, &len);
+    } else {
+        return luaL_argerror(L, 1, "string or function expected");
+    }
+    const char *name = luaL_optstring(L, 2, "=(load)");
+    if (len > 0 && (unsigned char)src[0] == 0x1B) {
+        lua_pushnil(L);
+        lua_pushliteral(L, "attempt to load a binary chunk");
+        return 2;
+    }
+    if (luaL_loadbufferx(L, src, len, name, "t") != 0) {
+        lua_pushnil(L);
+        lua_insert(L, -2);
+        return 2;
+    }
+    sepia_lua_ctx *c = sepia_lua_ctx_of(L);
+    lua_rawgeti(L, LUA_REGISTRYINDEX, c->env_ref);
+    lua_setfenv(L, -2);
+    return 1;
+}
+
+// Copies every entry of the table at `from` into the table at `to` (raw, no metamethods).
+static inline void sepia_lua_copy_entries(lua_State *L, int from, int to) {
+    lua_pushnil(L);
+    while (lua_next(L, from) != 0) {
+        lua_pushvalue(L, -2);
+        lua_insert(L, -2);
+        lua_rawset(L, to);
+    }
+}
+
+// __index of a call's environment (upvalue 1: name -> the library's locked metatable).
+// On first use a library becomes an empty table of the call's own whose locked metatable
+// indexes the real library: reads fall through, writes (even rawset) stay in the call, and
+// the real table is never reachable. It is stored under every name the library has
+// (objclass and cls are one table). Costs one small table per library touched.
+static inline int sepia_lua_env_index(lua_State *L) {
+    // Scripts can reach this function (getmetatable(_G).__index): check what the raw
+    // writes below touch, since LuaJIT's API does not.
+    luaL_checktype(L, 1, LUA_TTABLE);
+    lua_settop(L, 2);
+    lua_pushvalue(L, 2);
+    lua_rawget(L, lua_upvalueindex(1));              // 3: the library's metatable, or nil
+    if (lua_type(L, 3) != LUA_TTABLE) { return 1; }
+    lua_createtable(L, 0, 0);                        // 4: the call's view of the library
+    lua_pushvalue(L, 3);
+    lua_setmetatable(L, 4);
+    lua_pushnil(L);
+    while (lua_next(L, lua_upvalueindex(1)) != 0) {
+        if (lua_rawequal(L, -1, 3)) {
+            lua_pushvalue(L, -2);
+            lua_pushvalue(L, 4);
+            lua_rawset(L, 1);
+        }
+        lua_settop(L, -2);
+    }
+    lua_pushvalue(L, 4);
+    return 1;
+}
+
+// A fresh environment for one call: the shared plain values, and a metatable of its own
+// whose __index (the closure at indexer_idx) makes the libraries' views on first use.
+static inline void sepia_lua_new_env(lua_State *L, int plain_idx, int indexer_idx, int size_hint) {
+    lua_createtable(L, 0, size_hint);
+    int env = lua_gettop(L);
+    sepia_lua_copy_entries(L, plain_idx, env);
+    lua_createtable(L, 0, 1);
+    lua_pushvalue(L, indexer_idx);
+    lua_setfield(L, -2, "__index");
+    lua_setmetatable(L, env);
+    lua_pushvalue(L, env);
+    lua_setfield(L, env, "_G");
+}
+
+// Bufferlist storage: a growable byte buffer inside a userdata, its bytes allocated through
+// the state's allocator so that they count against the memory cap.
+typedef struct sepia_bl {
+    size_t len;
+    size_t cap;
+    unsigned char *data;
+} sepia_bl;
+
+static inline int sepia_bl_gc(lua_State *L) {
+    sepia_bl *b = (sepia_bl *)lua_touserdata(L, 1);
+    if (b != NULL && b->data != NULL) {
+        void *ud = NULL;
+        lua_Alloc f = lua_getallocf(L, &ud);
+        f(ud, b->data, b->cap, 0);
+        b->data = NULL;
+        b->cap = b->len = 0;
+    }
+    return 0;
+}
+
+static inline sepia_bl *sepia_bl_push_new(lua_State *L) {
+    sepia_lua_ctx *c = sepia_lua_ctx_of(L);
+    sepia_bl *b = (sepia_bl *)lua_newuserdata(L, sizeof(sepia_bl));
+    b->len = 0;
+    b->cap = 0;
+    b->data = NULL;
+    lua_rawgeti(L, LUA_REGISTRYINDEX, c->bufferlist_mt_ref);
+    lua_setmetatable(L, -2);
+    return b;
+}
+
+// The bufferlist at idx, or NULL when the value is something else.
+static inline sepia_bl *sepia_bl_at(lua_State *L, int idx) {
+    if (lua_type(L, idx) != LUA_TUSERDATA || !lua_getmetatable(L, idx)) { return NULL; }
+    sepia_lua_ctx *c = sepia_lua_ctx_of(L);
+    lua_rawgeti(L, LUA_REGISTRYINDEX, c->bufferlist_mt_ref);
+    int same = lua_rawequal(L, -1, -2);
+    lua_settop(L, -3);
+    return same ? (sepia_bl *)lua_touserdata(L, idx) : NULL;
+}
+
+// Appends n bytes. Returns 0, or -1 when the system is out of memory.
+static inline int sepia_bl_append(lua_State *L, sepia_bl *b, const void *p, size_t n) {
+    if (n == 0) { return 0; }
+    if (b->len + n > b->cap) {
+        size_t ncap = b->cap < 64 ? 64 : b->cap;
+        while (ncap < b->len + n) { ncap *= 2; }
+        void *ud = NULL;
+        lua_Alloc f = lua_getallocf(L, &ud);
+        unsigned char *nd = (unsigned char *)f(ud, b->data, b->cap, ncap);
+        if (nd == NULL) { return -1; }
+        b->data = nd;
+        b->cap = ncap;
+    }
+    memcpy(b->data + b->len, p, n);
+    b->len += n;
+    return 0;
 }
 #endif

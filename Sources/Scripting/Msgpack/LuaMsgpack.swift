@@ -1,0 +1,149 @@
+// cmsgpack.pack / cmsgpack.unpack: ALL Lua ↔ msgpack conversion, on msgpack-c.
+// Lua → msgpack: nil, booleans; numbers as integers when whole and in range, else doubles;
+// strings as str; bufferlists as bin; tables as arrays when their keys are exactly 1..n
+// (the empty table too), else maps; other values and nesting deeper than `maxDepth` as nil
+// (lua-cmsgpack's rules). msgpack → Lua: str/bin as strings, maps/arrays as tables, nil
+// map keys dropped.
+import CLuaJIT
+import CMsgpack
+import Codec
+
+enum LuaMsgpack {
+    static let maxDepth = 32
+
+    // MARK: pack
+
+    static func pack(_ L: LuaState) -> Int32 {
+        let count = lua_gettop(L)
+        guard count > 0 else { return Lua.raise(L, "MessagePack pack needs input") }
+        var buffer = msgpack_sbuffer()
+        msgpack_sbuffer_init(&buffer)
+        defer { msgpack_sbuffer_destroy(&buffer) }
+        var packer = msgpack_packer()
+        msgpack_packer_init(&packer, &buffer, msgpack_sbuffer_write)
+        for index in 1...count { packValue(L, index, &packer, depth: 0) }
+        lua_pushlstring(L, buffer.data, buffer.size)
+        return 1
+    }
+
+    private static func packValue(_ L: LuaState, _ index: Int32, _ pk: inout msgpack_packer, depth: Int) {
+        let index = Lua.absolute(L, index)
+        switch lua_type(L, index) {
+        case LUA_TBOOLEAN:
+            _ = lua_toboolean(L, index) != 0 ? msgpack_pack_true(&pk) : msgpack_pack_false(&pk)
+        case LUA_TNUMBER:
+            let d = lua_tonumber(L, index)
+            if d.rounded() == d, d >= -9.2e18, d < 1.8e19 {
+                _ = d < 0 ? msgpack_pack_int64(&pk, Int64(d)) : msgpack_pack_uint64(&pk, UInt64(d))
+            } else {
+                _ = msgpack_pack_double(&pk, d)
+            }
+        case LUA_TSTRING:
+            var length = 0
+            let p = lua_tolstring(L, index, &length)
+            _ = msgpack_pack_str(&pk, length)
+            _ = msgpack_pack_str_body(&pk, p, length)
+        case LUA_TUSERDATA:
+            guard let bl = Lua.bufferlist(L, index) else { _ = msgpack_pack_nil(&pk); return }
+            _ = msgpack_pack_bin(&pk, bl.pointee.len)
+            _ = msgpack_pack_bin_body(&pk, bl.pointee.data, bl.pointee.len)
+        case LUA_TTABLE where depth < maxDepth:
+            packTable(L, index, &pk, depth: depth + 1)
+        default:
+            _ = msgpack_pack_nil(&pk)
+        }
+    }
+
+    private static func packTable(_ L: LuaState, _ index: Int32, _ pk: inout msgpack_packer, depth: Int) {
+        guard lua_checkstack(L, 4) != 0 else { _ = msgpack_pack_nil(&pk); return }
+        var count = 0
+        var maxKey = 0.0
+        var isArray = true
+        lua_pushnil(L)
+        while lua_next(L, index) != 0 {
+            lua_settop(L, -2)
+            count += 1
+            if isArray {
+                let key = lua_type(L, -1) == LUA_TNUMBER ? lua_tonumber(L, -1) : -1
+                if key >= 1, key.rounded() == key { maxKey = max(maxKey, key) } else { isArray = false }
+            }
+        }
+        if isArray, maxKey == Double(count) {
+            _ = msgpack_pack_array(&pk, count)
+            for i in 0..<count {
+                lua_rawgeti(L, index, Int32(clamping: i + 1))
+                packValue(L, -1, &pk, depth: depth)
+                lua_settop(L, -2)
+            }
+            return
+        }
+        _ = msgpack_pack_map(&pk, count)
+        lua_pushnil(L)
+        while lua_next(L, index) != 0 {
+            packValue(L, -2, &pk, depth: depth)
+            packValue(L, -1, &pk, depth: depth)
+            lua_settop(L, -2)
+        }
+    }
+
+    // MARK: unpack
+
+    static func unpack(_ L: LuaState) -> Int32 {
+        guard lua_type(L, 1) == LUA_TSTRING else { return Lua.argError(L, 1, "unpack", "string") }
+        var length = 0
+        let data = lua_tolstring(L, 1, &length)
+        var unpacked = msgpack_unpacked()
+        msgpack_unpacked_init(&unpacked)
+        defer { msgpack_unpacked_destroy(&unpacked) }
+        var offset = 0
+        var results: Int32 = 0
+        while offset < length {
+            let status = msgpack_unpack_next(&unpacked, data, length, &offset)
+            guard status == MSGPACK_UNPACK_SUCCESS else {
+                lua_settop(L, 1)
+                return Lua.raise(L, "cmsgpack.unpack: malformed or truncated input")
+            }
+            guard lua_checkstack(L, 8) != 0, pushObject(L, unpacked.data, depth: 0) else {
+                lua_settop(L, 1)
+                return Lua.raise(L, "cmsgpack.unpack: input nested too deeply")
+            }
+            results += 1
+        }
+        return results
+    }
+
+    /// Pushes one msgpack object (strings copied out of msgpack-c's zone).
+    private static func pushObject(_ L: LuaState, _ object: msgpack_object, depth: Int) -> Bool {
+        guard depth <= maxDepth, lua_checkstack(L, 4) != 0 else { return false }
+        switch object.type {
+        case MSGPACK_OBJECT_NIL: lua_pushnil(L)
+        case MSGPACK_OBJECT_BOOLEAN: lua_pushboolean(L, object.via.boolean ? 1 : 0)
+        case MSGPACK_OBJECT_POSITIVE_INTEGER: lua_pushnumber(L, Double(object.via.u64))
+        case MSGPACK_OBJECT_NEGATIVE_INTEGER: lua_pushnumber(L, Double(object.via.i64))
+        case MSGPACK_OBJECT_FLOAT32, MSGPACK_OBJECT_FLOAT64: lua_pushnumber(L, object.via.f64)
+        case MSGPACK_OBJECT_STR: lua_pushlstring(L, object.via.str.ptr, Int(object.via.str.size))
+        case MSGPACK_OBJECT_BIN: lua_pushlstring(L, object.via.bin.ptr, Int(object.via.bin.size))
+        case MSGPACK_OBJECT_ARRAY:
+            let array = object.via.array
+            lua_createtable(L, Int32(clamping: array.size), 0)
+            for i in 0..<Int(array.size) {
+                guard pushObject(L, array.ptr[i], depth: depth + 1) else { return false }
+                lua_rawseti(L, -2, Int32(i + 1))
+            }
+        case MSGPACK_OBJECT_MAP:
+            let map = object.via.map
+            lua_createtable(L, 0, Int32(clamping: map.size))
+            for i in 0..<Int(map.size) {
+                guard pushObject(L, map.ptr[i].key, depth: depth + 1) else { return false }
+                guard pushObject(L, map.ptr[i].val, depth: depth + 1) else { return false }
+                if lua_type(L, -2) == LUA_TNIL || (lua_type(L, -2) == LUA_TNUMBER && lua_tonumber(L, -2).isNaN) {
+                    lua_settop(L, -3)
+                } else {
+                    lua_rawset(L, -3)
+                }
+            }
+        default: lua_pushnil(L)
+        }
+        return true
+    }
+}

@@ -1,1 +1,0 @@
-// Scripting: see the module's files.

@@ -1,0 +1,52 @@
+// Runs scripts the way the worker does: one transaction per call, committed iff rc >= 0.
+import Codec
+import Scripting
+import Storage
+
+final class Harness {
+    let runtime: LuaRuntime
+    let store = MemoryObjectStore()
+
+    init(_ config: ScriptingConfig = ScriptingConfig(instructionLimit: 5_000_000, timeLimitMillis: 5_000,
+                                                    memoryLimitBytes: 32 << 20, outputLimitBytes: 1 << 20)) {
+        runtime = LuaRuntime(config: config)
+    }
+
+    @discardableResult
+    func exec(_ script: String, handler: String = "h", input: String = "", oid: String = "obj",
+              context: CallContext = CallContext()) -> CallOutcome {
+        exec(.source(Bytes(utf8: script)), handler: handler, input: Bytes(utf8: input), oid: oid, context: context)
+    }
+
+    @discardableResult
+    func exec(_ script: ScriptRef, handler: String, input: Bytes, oid: String = "obj",
+              context: CallContext = CallContext()) -> CallOutcome {
+        let tx = store.begin(Bytes(utf8: oid), readOnly: context.readOnly)
+        let outcome = runtime.exec(script: script, handler: handler, input: input, object: tx, context: context)
+        if outcome.rc >= 0 { tx.commit() } else { tx.discard() }
+        return outcome
+    }
+
+    @discardableResult
+    func call(_ className: String, _ method: String, input: Bytes = [], oid: String = "obj") -> CallOutcome {
+        let tx = store.begin(Bytes(utf8: oid))
+        let outcome = runtime.call(className: className, method: method, input: input, object: tx, context: CallContext())
+        if outcome.rc >= 0 { tx.commit() } else { tx.discard() }
+        return outcome
+    }
+
+    /// A handler `h` (registered) with `body`, for one-rule tests.
+    @discardableResult
+    func run(_ body: String, input: String = "", oid: String = "obj", context: CallContext = CallContext()) -> CallOutcome {
+        exec("function h(input, output)\n\(body)\nend\ncls.register(h)", input: input, oid: oid, context: context)
+    }
+
+    func put(_ oid: String, data: String) {
+        store.objects[Bytes(utf8: oid), default: StoredObject()].data = Bytes(utf8: data)
+    }
+}
+
+extension CallOutcome {
+    var text: String { String(decoding: output, as: UTF8.self) }
+    var kind: ErrorKind? { error?.kind }
+}
