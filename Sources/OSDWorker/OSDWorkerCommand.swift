@@ -41,9 +41,9 @@ struct OSDWorkerCommand: ParsableCommand {
         if let data { overrides["cluster.data_root"] = data }
         if let threads { overrides["osd.threads"] = String(threads) }
         if let classes { overrides["osd.classes_dir"] = classes }
-        let config: SepiaConfig
+        let loaded: SepiaConfig
         do {
-            config = try SepiaConfig.load(file: config, environment: ProcessInfo.processInfo.environment, overrides: overrides)
+            loaded = try SepiaConfig.load(file: config, environment: ProcessInfo.processInfo.environment, overrides: overrides)
         } catch {
             FileHandle.standardError.write(Data("sepia-osd: \(error)\n".utf8))
             throw ExitCode(2)
@@ -52,7 +52,7 @@ struct OSDWorkerCommand: ParsableCommand {
         var logger = Logger(label: "sepia-osd")
         logger.logLevel = Logger.Level(rawValue: logLevel) ?? .info
 
-        let service = OSDService(settings: OSDSettings(config: config, name: name), logger: logger)
+        let service = OSDService(settings: OSDSettings(config: loaded, name: name), logger: logger)
         signal(SIGTERM, SIG_IGN)
         signal(SIGINT, SIG_IGN)
         signal(SIGPIPE, SIG_IGN)

@@ -17,7 +17,7 @@ struct Execution {
 struct RequestExecutor {
     let runtime: LuaRuntime
     let settings: OSDSettings
-    let logSink: @Sendable (String) -> Void
+    let logSink: @Sendable (LogRecord) -> Void
 
     /// Executes `request` on `store`. Any failure becomes a reply; nothing throws out.
     func execute(_ request: Request, on store: ShardStore, receivedAt: ContinuousClock.Instant) -> Execution {
@@ -47,9 +47,13 @@ struct RequestExecutor {
             switch op {
             case .exec, .call:
                 let context = CallContext(
-                    requestID: request.id,
+                    requestId: request.id,
                     limits: request.limits,
-                    deadline: request.timeoutMillis.map { receivedAt + .milliseconds(Int64($0)) },
+                    remainingMillis: request.timeoutMillis.map { timeout in
+                        let spent = (ContinuousClock.now - receivedAt).components
+                        let spentMillis = UInt64(spent.seconds) * 1000 + UInt64(spent.attoseconds / 1_000_000_000_000_000)
+                        return timeout > spentMillis ? timeout - spentMillis : 1
+                    },
                     readOnly: readOnly,
                     wantLogs: logs != nil,
                     log: logSink)

@@ -44,15 +44,13 @@ final class WorkerSlot: @unchecked Sendable {
 
     /// The thread body. Returns after a graceful stop.
     func run() {
-        do {
-            runtime = try LuaRuntime(config: scriptingConfig())
-            let problems = runtime.loadClasses()
-            if index == 0 {
-                for problem in problems { logger.warning("class not loaded: \(problem)") }
+        runtime = LuaRuntime(config: scriptingConfig())
+        let report = runtime.loadClasses()
+        if index == 0 {
+            if !report.loaded.isEmpty { logger.info("classes: \(report.loaded.sorted().joined(separator: ", "))") }
+            for (name, problem) in report.failed.sorted(by: { $0.key < $1.key }) {
+                logger.warning("class \(name) not loaded: \(problem.message)")
             }
-        } catch {
-            logger.critical("slot \(index): cannot start the Lua runtime: \(error)")
-            return
         }
         connect()
         while !stopFlag.isSet {
@@ -75,7 +73,6 @@ final class WorkerSlot: @unchecked Sendable {
         c.scriptCacheEntries = settings.scriptCacheEntries
         c.maxScriptBytes = settings.maxScriptBytes
         c.classesDirectory = settings.classesDirectory
-        c.maxPixels = settings.maxPixels
         return c
     }
 
@@ -171,16 +168,16 @@ final class WorkerSlot: @unchecked Sendable {
             round.add(tag: tag, reply: Reply(id: request.id, failure: error).encode(), shard: nil)
             return
         }
-        let executor = RequestExecutor(runtime: runtime, settings: settings, logSink: logSinkFor(request.id))
+        let executor = RequestExecutor(runtime: runtime, settings: settings, logSink: logSink())
         let execution = executor.execute(request, on: store, receivedAt: received)
         round.add(tag: tag, reply: execution.reply, shard: execution.needsSync ? shard : nil)
         stats.requests += 1
     }
 
-    private func logSinkFor(_ id: UInt64) -> @Sendable (String) -> Void {
+    private func logSink() -> @Sendable (LogRecord) -> Void {
         let logger = self.logger
         let slot = index
-        return { line in logger.info("[slot \(slot) req \(id)] \(line)") }
+        return { record in logger.info("[slot \(slot) req \(record.requestId)] \(record.source.rawValue)(\(record.level)): \(record.message)") }
     }
 
     /// Syncs every shard the round wrote to, then sends the replies.

@@ -71,8 +71,8 @@ public final class ShardTransaction: ObjectAccess {
 
     private func perform(_ op: Op) throws(SepiaError) -> OpResult {
         switch op {
-        case .exec, .call:
-            throw SepiaError(.EINVAL, .invalid, "exec/call are run by the worker")
+        case .exec, .call, .listObjects:
+            throw SepiaError(.EINVAL, .invalid, "\(op.kindName) is run by the worker, not a transaction")
         case .create(let exclusive):
             if overlay.meta != nil {
                 if exclusive { throw SepiaError(.EEXIST, .op, "create: object exists") }
