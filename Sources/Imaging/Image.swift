@@ -102,6 +102,17 @@ public final class Image {
         return image
     }
 
+    /// The header facts of an encoded image without decoding its pixels: upright width and
+    /// height (EXIF rotation applied), the coder's name and the frame count. Not an image:
+    /// EINVAL with MagickWand's message.
+    public static func probe(blob: Bytes) throws -> (width: Int, height: Int, format: String, frames: Int) {
+        guard !blob.isEmpty else { throw SepiaError(.EINVAL, .image, "empty image blob") }
+        let image = try Image()
+        let ping = try image.ping(blob)
+        let (w, h) = ping.swapsAxes ? (ping.height, ping.width) : (ping.width, ping.height)
+        return (w, h, image.format, ping.frames)
+    }
+
     private func ping(_ blob: Bytes) throws -> Ping {
         try check(blob.withUnsafeBytes { MagickPingImageBlob(wand, $0.baseAddress, $0.count) },
                   "read header", decoding: true)

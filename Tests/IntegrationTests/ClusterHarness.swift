@@ -141,10 +141,11 @@ final class ClusterHarness: @unchecked Sendable {
         while ContinuousClock.now < deadline {
             if let body = try? await c.status(timeout: .milliseconds(500)),
                let doc = try? JSONSerialization.jsonObject(with: Data(body)) as? [String: Any] {
-                let live = ((doc["workers"] as? [[String: Any]]) ?? []).filter { ($0["state"] as? String) != "dead" }.count
-                let unowned = doc["unownedShards"] as? Int ?? -1
-                if live >= slots && unowned == 0 { return }
-                last = "\(live) slots, \(unowned) unowned shards"
+                let workers = (doc["workers"] as? [[String: Any]]) ?? []
+                let serving = workers.reduce(0) { $0 + (($1["shards"] as? [Any])?.count ?? 0) }
+                let moving = workers.reduce(0) { $0 + (($1["movingShards"] as? [Any])?.count ?? 0) }
+                if workers.count >= slots && moving == 0 && serving == shards { return }
+                last = "\(workers.count) slots, \(serving) shards serving, \(moving) moving"
             }
             try await Task.sleep(for: .milliseconds(20))
         }

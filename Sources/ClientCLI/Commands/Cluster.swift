@@ -196,13 +196,20 @@ enum ClusterReadiness {
         while ContinuousClock.now < deadline {
             if let body = try? await client.status(timeout: .seconds(1)),
                let doc = try? JSONSerialization.jsonObject(with: Data(body)) as? [String: Any] {
-                let unowned = (doc["unownedShards"] as? Int) ?? (doc["shardsUnowned"] as? Int) ?? -1
-                let workers = (doc["workers"] as? [Any])?.count ?? 0
-                if workers > 0 && unowned == 0 { return }
-                last = "\(workers) worker slots registered, \(unowned) shards without an owner"
+                let (workers, serving, total) = ClusterReadiness.count(doc)
+                if workers > 0 && serving == total { return }
+                last = "\(workers) worker slots registered, \(serving) of \(total) shards serving"
             }
             try await Task.sleep(for: .milliseconds(50))
         }
         throw CLIError.failed("the cluster was not ready in time: \(last)")
+    }
+
+    /// Worker slots, shards served (opened, not moving) and the shard count.
+    static func count(_ doc: [String: Any]) -> (workers: Int, serving: Int, total: Int) {
+        let workers = (doc["workers"] as? [[String: Any]]) ?? []
+        let serving = workers.reduce(0) { $0 + (($1["shards"] as? [Any])?.count ?? 0) }
+        let moving = workers.reduce(0) { $0 + (($1["movingShards"] as? [Any])?.count ?? 0) }
+        return (workers.count, moving == 0 ? serving : -1, doc["shardCount"] as? Int ?? -2)
     }
 }

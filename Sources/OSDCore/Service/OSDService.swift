@@ -2,6 +2,7 @@
 // shards. `run()` blocks until stop() (or a signal) and every slot has left gracefully.
 import Foundation
 import Imaging
+import Scripting
 import Logging
 
 public final class OSDService: Sendable {
@@ -20,7 +21,9 @@ public final class OSDService: Sendable {
     /// cooperative pool) and returns when all of them have stopped.
     public func run() throws {
         try FileManager.default.createDirectory(atPath: settings.dataRoot + "/shards", withIntermediateDirectories: true)
-        try Imaging.configure(policyDirectory: settings.imagePolicyDirectory)
+        let policy = try Imaging.configure(policyDirectory: settings.imagePolicyDirectory)
+        MagickModule.maxPixels = settings.maxPixels
+        logger.info("ImageMagick policy: \(policy)/policy.xml; images up to \(settings.maxPixels) pixels")
         let count = settings.resolvedThreads
         logger.info("sepia-osd \(settings.name): \(count) worker threads, broker \(settings.brokerEndpoint), data \(settings.dataRoot)")
         let group = DispatchGroup()

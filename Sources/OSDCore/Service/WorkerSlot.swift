@@ -45,6 +45,7 @@ final class WorkerSlot: @unchecked Sendable {
     /// The thread body. Returns after a graceful stop.
     func run() {
         runtime = LuaRuntime(config: scriptingConfig())
+        runtime.installMagick()
         let report = runtime.loadClasses()
         if index == 0 {
             if !report.loaded.isEmpty { logger.info("classes: \(report.loaded.sorted().joined(separator: ", "))") }

@@ -1,0 +1,233 @@
+// The `magick` Lua module: MagickWand through the Imaging module, with the names leafo/magick
+// users rely on. Failures raise cls errors (rc -EINVAL for a corrupt image or a bad spec,
+// -EFBIG over the pixel cap, -EPERM for a coder the policy forbids), so an uncaught one ends
+// the call with that errno and a caught one gives `false, -errno, message` from pcall.
+import CLuaJIT
+import Codec
+import Imaging
+import Synchronization
+
+/// Process-wide settings of the module (the worker sets them at start).
+public enum MagickModule {
+    private static let pixelCap = Atomic<Int>(Imaging.defaultMaxPixels)
+
+    /// Images whose header says more pixels than this are refused before decoding (EFBIG).
+    public static var maxPixels: Int {
+        get { pixelCap.load(ordering: .relaxed) }
+        set { pixelCap.store(newValue, ordering: .relaxed) }
+    }
+
+    static let metatableName = "sepia.magick.image"
+
+    static let functions: [(name: String, function: HostFunction)] = [
+        ("load_image_from_blob", { MagickFunctions.load($0!) }),
+        ("thumb", { MagickFunctions.thumb($0!) }),
+        ("ping", { MagickFunctions.ping($0!) }),
+    ]
+
+    static let methods: [(name: String, function: HostFunction)] = [
+        ("get_width", { MagickFunctions.width($0!) }),
+        ("get_height", { MagickFunctions.height($0!) }),
+        ("get_format", { MagickFunctions.getFormat($0!) }),
+        ("set_format", { MagickFunctions.setFormat($0!) }),
+        ("set_quality", { MagickFunctions.setQuality($0!) }),
+        ("resize", { MagickFunctions.resize($0!) }),
+        ("crop", { MagickFunctions.crop($0!) }),
+        ("auto_orient", { MagickFunctions.autoOrient($0!) }),
+        ("strip", { MagickFunctions.strip($0!) }),
+        ("thumb", { MagickFunctions.thumbInPlace($0!) }),
+        ("get_blob", { MagickFunctions.blob($0!) }),
+        ("destroy", { MagickFunctions.destroy($0!) }),
+    ]
+}
+
+extension LuaRuntime {
+    /// Adds the `magick` module to every call's environment.
+    public func installMagick() {
+        registerModule("magick", functions: MagickModule.functions)
+    }
+}
+
+/// Holds an image for a Lua userdata; `destroy` empties it early, `__gc` releases the box.
+final class ImageBox {
+    var image: Image?
+    init(_ image: Image) { self.image = image }
+}
+
+enum MagickFunctions {
+    // MARK: arguments and errors
+
+    /// A blob argument: a Lua string or a bufferlist.
+    private static func blob(_ L: LuaState, _ index: Int32, _ function: String) -> Bytes? {
+        if let s = Lua.strictString(L, index) { return s }
+        if let bl = Lua.bufferlist(L, index) { return Lua.bytes(of: bl) }
+        return nil
+    }
+
+    private static func fail(_ L: LuaState, _ function: String, _ error: any Error) -> Int32 {
+        let e = (error as? SepiaError) ?? SepiaError(.EIO, .image, "\(error)")
+        return Lua.raise(L, SepiaError(rc: e.rc, kind: e.kind, message: "magick.\(function): \(e.message)"))
+    }
+
+    // MARK: module functions
+
+    static func load(_ L: LuaState) -> Int32 {
+        guard let bytes = blob(L, 1, "load_image_from_blob") else {
+            return Lua.argError(L, 1, "load_image_from_blob", "string")
+        }
+        do {
+            let image = try Image.load(blob: bytes, maxPixels: MagickModule.maxPixels)
+            pushImage(L, image)
+            return 1
+        } catch {
+            return fail(L, "load_image_from_blob", error)
+        }
+    }
+
+    /// magick.thumb(image_or_blob, spec) → the thumbnail's bytes (a Lua string).
+    static func thumb(_ L: LuaState) -> Int32 {
+        guard let spec = Lua.strictString(L, 2) else { return Lua.argError(L, 2, "thumb", "string") }
+        let specText = String(decoding: spec, as: UTF8.self)
+        do {
+            if let box = box(L, 1) {
+                guard let image = box.image else { return Lua.raise(L, "magick.thumb: the image was destroyed") }
+                try image.thumbnail(spec: specText)
+                try image.strip()
+                Lua.pushBytes(L, try image.blob())
+                return 1
+            }
+            guard let bytes = blob(L, 1, "thumb") else { return Lua.argError(L, 1, "thumb", "image or string") }
+            Lua.pushBytes(L, try Imaging.thumb(blob: bytes, spec: specText, maxPixels: MagickModule.maxPixels))
+            return 1
+        } catch {
+            return fail(L, "thumb", error)
+        }
+    }
+
+    /// magick.ping(blob) → width, height, format (EXT: header only, no decoding).
+    static func ping(_ L: LuaState) -> Int32 {
+        guard let bytes = blob(L, 1, "ping") else { return Lua.argError(L, 1, "ping", "string") }
+        do {
+            let info = try Image.probe(blob: bytes)
+            guard info.width * info.height <= MagickModule.maxPixels else {
+                throw SepiaError(.EFBIG, .limit, "image is \(info.width)x\(info.height), over the limit of \(MagickModule.maxPixels) pixels")
+            }
+            lua_pushnumber(L, Double(info.width))
+            lua_pushnumber(L, Double(info.height))
+            Lua.pushString(L, info.format)
+            return 3
+        } catch {
+            return fail(L, "ping", error)
+        }
+    }
+
+    // MARK: image userdata
+
+    private static func pushImage(_ L: LuaState, _ image: Image) {
+        let slot = lua_newuserdata(L, MemoryLayout<UnsafeMutableRawPointer>.size)!
+        slot.storeBytes(of: Unmanaged.passRetained(ImageBox(image)).toOpaque(), as: UnsafeMutableRawPointer.self)
+        if luaL_newmetatable(L, MagickModule.metatableName) != 0 {
+            let runtime = sepia_lua_host_runtime(L)
+            lua_createtable(L, 0, Int32(MagickModule.methods.count))
+            for (name, function) in MagickModule.methods {
+                sepia_lua_push_host(L, function, runtime)
+                lua_setfield(L, -2, name)
+            }
+            lua_setfield(L, -2, "__index")
+            sepia_lua_push_host(L, { MagickFunctions.collect($0!) }, runtime)
+            lua_setfield(L, -2, "__gc")
+            lua_pushboolean(L, 0)
+            lua_setfield(L, -2, "__metatable")  // scripts cannot reach or change it
+        }
+        lua_setmetatable(L, -2)
+    }
+
+    /// The box of the image userdata at `index`, or nil for anything else.
+    private static func box(_ L: LuaState, _ index: Int32) -> ImageBox? {
+        guard lua_type(L, index) == LUA_TUSERDATA, let raw = lua_touserdata(L, index),
+              lua_getmetatable(L, index) != 0 else { return nil }
+        lua_getfield(L, sepia_lua_registryindex(), MagickModule.metatableName)
+        let ours = lua_rawequal(L, -1, -2) != 0
+        sepia_lua_pop(L, 2)
+        guard ours else { return nil }
+        let pointer = raw.load(as: UnsafeMutableRawPointer?.self)
+        return pointer.map { Unmanaged<ImageBox>.fromOpaque($0).takeUnretainedValue() }
+    }
+
+    /// Runs `body` with the image of a method call (`img:method(...)`).
+    private static func method(_ L: LuaState, _ name: String, _ body: (Image) throws -> Int32) -> Int32 {
+        guard let box = box(L, 1) else { return Lua.argError(L, 1, name, "image") }
+        guard let image = box.image else { return Lua.raise(L, "magick: \(name) on a destroyed image") }
+        do { return try body(image) } catch { return fail(L, name, error) }
+    }
+
+    private static func int(_ L: LuaState, _ index: Int32, _ name: String) throws -> Int {
+        guard let v = Lua.integer(L, index), v >= 0, v <= 1 << 20 else {
+            throw SepiaError(.EINVAL, .image, "argument #\(index) to \(name) must be a size between 0 and 1048576")
+        }
+        return Int(v)
+    }
+
+    static func width(_ L: LuaState) -> Int32 { method(L, "get_width") { lua_pushnumber(L, Double($0.width)); return 1 } }
+    static func height(_ L: LuaState) -> Int32 { method(L, "get_height") { lua_pushnumber(L, Double($0.height)); return 1 } }
+    static func getFormat(_ L: LuaState) -> Int32 { method(L, "get_format") { Lua.pushString(L, $0.format.lowercased()); return 1 } }
+
+    static func setFormat(_ L: LuaState) -> Int32 {
+        method(L, "set_format") { image in
+            guard let f = Lua.strictString(L, 2) else { throw SepiaError(.EINVAL, .image, "set_format needs a format name") }
+            try image.setFormat(String(decoding: f, as: UTF8.self))
+            return 0
+        }
+    }
+
+    static func setQuality(_ L: LuaState) -> Int32 {
+        method(L, "set_quality") { image in
+            try image.setQuality(try int(L, 2, "set_quality"))
+            return 0
+        }
+    }
+
+    static func resize(_ L: LuaState) -> Int32 {
+        method(L, "resize") { image in
+            try image.resize(width: try int(L, 2, "resize"), height: try int(L, 3, "resize"))
+            return 0
+        }
+    }
+
+    static func crop(_ L: LuaState) -> Int32 {
+        method(L, "crop") { image in
+            let x = lua_gettop(L) >= 4 ? try int(L, 4, "crop") : 0
+            let y = lua_gettop(L) >= 5 ? try int(L, 5, "crop") : 0
+            try image.crop(width: try int(L, 2, "crop"), height: try int(L, 3, "crop"), x: x, y: y)
+            return 0
+        }
+    }
+
+    static func autoOrient(_ L: LuaState) -> Int32 { method(L, "auto_orient") { try $0.autoOrient(); return 0 } }
+    static func strip(_ L: LuaState) -> Int32 { method(L, "strip") { try $0.strip(); return 0 } }
+
+    static func thumbInPlace(_ L: LuaState) -> Int32 {
+        method(L, "thumb") { image in
+            guard let spec = Lua.strictString(L, 2) else { throw SepiaError(.EINVAL, .image, "thumb needs a size spec") }
+            try image.thumbnail(spec: String(decoding: spec, as: UTF8.self))
+            return 0
+        }
+    }
+
+    static func blob(_ L: LuaState) -> Int32 { method(L, "get_blob") { Lua.pushBytes(L, try $0.blob()); return 1 } }
+
+    static func destroy(_ L: LuaState) -> Int32 {
+        guard let box = box(L, 1) else { return Lua.argError(L, 1, "destroy", "image") }
+        box.image = nil
+        return 0
+    }
+
+    /// __gc: the userdata is collected; release its box.
+    static func collect(_ L: LuaState) -> Int32 {
+        guard lua_type(L, 1) == LUA_TUSERDATA, let raw = lua_touserdata(L, 1),
+              let pointer = raw.load(as: UnsafeMutableRawPointer?.self) else { return 0 }
+        raw.storeBytes(of: nil, as: UnsafeMutableRawPointer?.self)
+        Unmanaged<ImageBox>.fromOpaque(pointer).release()
+        return 0
+    }
+}
