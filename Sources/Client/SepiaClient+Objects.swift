@@ -9,7 +9,7 @@ public struct CallResult: Sendable, Equatable {
     public var error: ErrorInfo?
     public var logs: [String]?
 
-    init(_ reply: Reply) {
+    public init(_ reply: Reply) {
         rc = reply.rc
         error = reply.error
         logs = reply.logs

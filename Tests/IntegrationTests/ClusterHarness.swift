@@ -42,7 +42,7 @@ final class ClusterHarness: @unchecked Sendable {
         try FileManager.default.createDirectory(at: dataRoot, withIntermediateDirectories: true)
         classesDir = classes ?? Self.repoRoot.appendingPathComponent("classes").path
         logFile = dataRoot.appendingPathComponent("cluster.log")
-        FileManager.default.createFile(atPath: logFile.path, contents: nil)
+        _ = FileManager.default.createFile(atPath: logFile.path, contents: nil)
         logHandle = FileHandle(forWritingAtPath: logFile.path)!
         self.shards = shards
         extraEnvironment = environment

@@ -56,7 +56,7 @@ struct ModelTransaction {
             return (keys.prefix(limit).map { KeyValue($0, object.omap[$0]!) }, keys.count > limit)
         }
         switch op {
-        case .exec, .call:
+        case .exec, .call, .listObjects:
             throw SepiaError(.EINVAL, .invalid)
         case .create(let exclusive):
             if o != nil && exclusive { throw SepiaError(.EEXIST, .op) }

@@ -65,7 +65,7 @@ final class MemoryTransaction: ObjectAccess {
 
     func apply(_ op: Op) throws(SepiaError) -> OpResult {
         switch op {
-        case .exec, .call:
+        case .exec, .call, .listObjects:
             throw SepiaError(.EINVAL, .bug, "not a primitive op")
         case .create(let exclusive):
             if staged != nil && exclusive { throw SepiaError(.EEXIST, .op) }
