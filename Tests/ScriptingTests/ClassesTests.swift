@@ -88,6 +88,14 @@ import Testing
         #expect(o.output == [0x90, 0x81, 0xA1, 0x6B, 0x01, 0xCD, 0x01, 0x2C])
     }
 
+    @Test func sharedTablesCannotExplodeThePacker() {
+        let h = Harness()
+        let o = h.run("local t = {} t[1] = t t[2] = t t[3] = t return #cmsgpack.pack(t)")
+        #expect(o.rc == -5 && o.error?.message.contains("more than") == true)
+        #expect(h.run("local t = {} t.self = t return #cmsgpack.pack(t)").rc > 0)
+        expectHealthy(h)
+    }
+
     @Test func malformedInputIsALuaError() {
         let h = Harness()
         #expect(h.run("cmsgpack.unpack('\\220\\0\\5') return 0").rc == -5)
