@@ -1,5 +1,6 @@
 // CLS_API.md "Sandbox" and "bufferlist", plus hostile scripts: each ends with its documented
 // errno and the next call on the same runtime is correct.
+import CLuaJIT
 import Codec
 import Scripting
 import Testing
@@ -149,5 +150,17 @@ func expectHealthy(_ h: Harness, sourceLocation: SourceLocation = #_sourceLocati
         h.put("obj", data: "d")
         let o = h.run("local r = cls.read(0, 0) r:append('x') input:append('!') output:append(cls.read(0, 0):str() .. input:str()) return 0", input: "in")
         #expect(o.text == "din!")
+    }
+}
+
+@Suite struct ModuleHookTests {
+    @Test func registeredModuleIsInEveryCallAndProtected() {
+        let h = Harness()
+        h.runtime.registerModule("demo", functions: [("answer", { L in
+            lua_pushnumber(L, 42)
+            return 1
+        })])
+        #expect(h.run("output:append(demo.answer() .. '') demo.answer = nil return 0").text == "42")
+        #expect(h.run("return demo.answer()").rc == 42)
     }
 }
