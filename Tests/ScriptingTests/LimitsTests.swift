@@ -102,3 +102,17 @@ import Testing
         #expect(o.rc == -110 && h.store.object("obj") == nil)
     }
 }
+
+@Suite struct MemoryAccountingTests {
+    /// Garbage is not live memory: churning far more than the cap in short-lived objects
+    /// must not hit ENOMEM.
+    @Test func garbageChurnStaysUnderTheCap() {
+        let h = Harness(ScriptingConfig(instructionLimit: 0, memoryLimitBytes: 4 << 20))
+        let tables = h.run("for i = 1, 300000 do local t = {i, i, i, i} end return 0")
+        #expect(tables.rc == 0, "\(String(describing: tables.error))")
+        let strings = h.run("local s = string.rep('x', 100000) for i = 1, 300 do local c = s .. i end return 0")
+        #expect(strings.rc == 0, "\(String(describing: strings.error))")
+        let buffers = h.run("for i = 1, 2000 do local b = bufferlist.new() b:append(string.rep('y', 10000)) end return 0")
+        #expect(buffers.rc == 0, "\(String(describing: buffers.error))")
+    }
+}

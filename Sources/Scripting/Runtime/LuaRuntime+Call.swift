@@ -54,7 +54,9 @@ extension LuaRuntime {
         ctx.pointee.instructions = 0
         ctx.pointee.instruction_limit = limits.instructions
         ctx.pointee.deadline_ns = limits.millis.map { sepia_now_ns() &+ $0 &* 1_000_000 } ?? 0
-        ctx.pointee.limit = limits.memory == 0 ? 0 : ctx.pointee.used + Int(clamping: limits.memory)
+        let memory = Int(clamping: limits.memory)
+        ctx.pointee.limit = memory == 0 ? 0 : ctx.pointee.used + memory
+        ctx.pointee.gc_threshold = memory == 0 ? 0 : ctx.pointee.used + memory / 4 * 3
 
         // The top level: cls.* works here and its writes belong to the call.
         lua_rawgeti(L, registry, chunk)
@@ -166,6 +168,7 @@ extension LuaRuntime {
         ctx.pointee.enforce = 0
         ctx.pointee.abort = Int32(SEPIA_ABORT_NONE)
         ctx.pointee.limit = 0
+        ctx.pointee.gc_threshold = 0
         ctx.pointee.instruction_limit = 0
         ctx.pointee.deadline_ns = 0
         let registry = sepia_lua_registryindex()
