@@ -96,6 +96,12 @@ import Testing
         #expect(h.store.object("obj")?.data == Bytes(utf8: "ro"))
     }
 
+    @Test func hugeConfiguredLimitsAreFine() {
+        let h = Harness(ScriptingConfig(instructionLimit: .max, timeLimitMillis: .max, memoryLimitBytes: .max,
+                                        outputLimitBytes: .max))
+        #expect(h.run("output:append('x') return 0").rc == 0)
+    }
+
     @Test func abortedCallWritesAreDiscarded() {
         let h = Harness()
         let o = h.exec("cls.map_set_val('k', bufferlist.new())\nfunction h() cls.create(false) while true do end end\ncls.register(h)")
