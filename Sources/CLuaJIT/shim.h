@@ -60,6 +60,7 @@ enum { SEPIA_ABORT_NONE = 0, SEPIA_ABORT_TIMEOUT = 1, SEPIA_ABORT_MEMORY = 2, SE
 typedef struct sepia_lua_ctx {
     size_t used;                 // bytes held by the state (allocator's view)
     size_t limit;                // refuse growth beyond this while enforcing (0: no cap)
+    size_t gc_threshold;         // collect fully when used passes this (0: never)
     int enforce;                 // only inside a protected call of user code
     int host_depth;              // > 0 while a Swift host function runs: never refuse then
     int abort;                   // SEPIA_ABORT_*
@@ -118,11 +119,22 @@ static inline int sepia_lua_raise_abort(lua_State *L) {
     return lua_error(L);
 }
 
+// LuaJIT has no emergency GC, and bufferlist bytes are invisible to its GC pacing: when the
+// state nears the cap, collect fully so that only live memory counts against it. The next
+// collection is set halfway between what is live and the cap, so a state really near its
+// cap does not collect on every tick. Only called from C frames (finalizers are C too).
+static inline void sepia_lua_collect_near_cap(lua_State *L, sepia_lua_ctx *c) {
+    if (!c->enforce || c->gc_threshold == 0 || c->used <= c->gc_threshold) { return; }
+    lua_gc(L, LUA_GCCOLLECT, 0);
+    c->gc_threshold = c->used >= c->limit ? c->limit : c->used + (c->limit - c->used) / 2;
+}
+
 // The count hook: instruction budget and deadline. Once aborted, every tick raises again,
 // so a script that catches the abort somehow still cannot run on.
 static inline void sepia_lua_hook(lua_State *L, lua_Debug *ar) {
     (void)ar;
     sepia_lua_ctx *c = sepia_lua_ctx_of(L);
+    sepia_lua_collect_near_cap(L, c);
     if (c->abort == SEPIA_ABORT_NONE && c->enforce) {
         c->instructions += SEPIA_HOOK_STEP;
         if (c->instruction_limit != 0 && c->instructions > c->instruction_limit) {
@@ -156,6 +168,7 @@ static inline int sepia_lua_host_trampoline(lua_State *L) {
     c->host_depth++;
     int rc = f(L);
     c->host_depth--;
+    sepia_lua_collect_near_cap(L, c);
     sepia_lua_check_abort(L, c);
     if (rc == SEPIA_LUA_RAISE) {
         // Where the script called us ("script:12: "), as luaL_error would add it.

@@ -10,6 +10,9 @@ import Codec
 
 enum LuaMsgpack {
     static let maxDepth = 32
+    /// Values one pack may visit: a table referenced from many places (or itself) would
+    /// otherwise make the output exponential, in a host function the hook cannot stop.
+    static let maxValues = 1_000_000
 
     // MARK: pack
 
@@ -21,12 +24,19 @@ enum LuaMsgpack {
         defer { msgpack_sbuffer_destroy(&buffer) }
         var packer = msgpack_packer()
         msgpack_packer_init(&packer, &buffer, msgpack_sbuffer_write)
-        for index in 1...count { packValue(L, index, &packer, depth: 0) }
+        var budget = maxValues
+        for index in 1...count { packValue(L, index, &packer, depth: 0, budget: &budget) }
+        guard budget >= 0 else {
+            return Lua.raise(L, "cmsgpack.pack: more than \(maxValues) values (shared or cyclic tables?)")
+        }
         lua_pushlstring(L, buffer.data, buffer.size)
         return 1
     }
 
-    private static func packValue(_ L: LuaState, _ index: Int32, _ pk: inout msgpack_packer, depth: Int) {
+    private static func packValue(_ L: LuaState, _ index: Int32, _ pk: inout msgpack_packer, depth: Int,
+                                  budget: inout Int) {
+        budget -= 1
+        guard budget >= 0 else { return }
         let index = Lua.absolute(L, index)
         switch lua_type(L, index) {
         case LUA_TBOOLEAN:
@@ -48,13 +58,14 @@ enum LuaMsgpack {
             _ = msgpack_pack_bin(&pk, bl.pointee.len)
             _ = msgpack_pack_bin_body(&pk, bl.pointee.data, bl.pointee.len)
         case LUA_TTABLE where depth < maxDepth:
-            packTable(L, index, &pk, depth: depth + 1)
+            packTable(L, index, &pk, depth: depth + 1, budget: &budget)
         default:
             _ = msgpack_pack_nil(&pk)
         }
     }
 
-    private static func packTable(_ L: LuaState, _ index: Int32, _ pk: inout msgpack_packer, depth: Int) {
+    private static func packTable(_ L: LuaState, _ index: Int32, _ pk: inout msgpack_packer, depth: Int,
+                                  budget: inout Int) {
         guard lua_checkstack(L, 4) != 0 else { _ = msgpack_pack_nil(&pk); return }
         var count = 0
         var maxKey = 0.0
@@ -72,7 +83,7 @@ enum LuaMsgpack {
             _ = msgpack_pack_array(&pk, count)
             for i in 0..<count {
                 lua_rawgeti(L, index, Int32(clamping: i + 1))
-                packValue(L, -1, &pk, depth: depth)
+                packValue(L, -1, &pk, depth: depth, budget: &budget)
                 lua_settop(L, -2)
             }
             return
@@ -80,8 +91,8 @@ enum LuaMsgpack {
         _ = msgpack_pack_map(&pk, count)
         lua_pushnil(L)
         while lua_next(L, index) != 0 {
-            packValue(L, -2, &pk, depth: depth)
-            packValue(L, -1, &pk, depth: depth)
+            packValue(L, -2, &pk, depth: depth, budget: &budget)
+            packValue(L, -1, &pk, depth: depth, budget: &budget)
             lua_settop(L, -2)
         }
     }

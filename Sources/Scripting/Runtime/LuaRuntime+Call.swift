@@ -53,8 +53,15 @@ extension LuaRuntime {
         ctx.pointee.abort = Int32(SEPIA_ABORT_NONE)
         ctx.pointee.instructions = 0
         ctx.pointee.instruction_limit = limits.instructions
-        ctx.pointee.deadline_ns = limits.millis.map { sepia_now_ns() &+ $0 &* 1_000_000 } ?? 0
-        ctx.pointee.limit = limits.memory == 0 ? 0 : ctx.pointee.used + Int(clamping: limits.memory)
+        ctx.pointee.deadline_ns = limits.millis.map { millis in
+            let (span, tooLong) = millis.multipliedReportingOverflow(by: 1_000_000)
+            let (deadline, pastEnd) = sepia_now_ns().addingReportingOverflow(span)
+            return tooLong || pastEnd ? 0 : deadline   // beyond the clock's range: no deadline
+        } ?? 0
+        // Capped at half the address space so the sums below cannot overflow.
+        let memory = Int(min(limits.memory, UInt64(Int.max / 2)))
+        ctx.pointee.limit = memory == 0 ? 0 : ctx.pointee.used + memory
+        ctx.pointee.gc_threshold = memory == 0 ? 0 : ctx.pointee.used + memory / 4 * 3
 
         // The top level: cls.* works here and its writes belong to the call.
         lua_rawgeti(L, registry, chunk)
@@ -166,6 +173,7 @@ extension LuaRuntime {
         ctx.pointee.enforce = 0
         ctx.pointee.abort = Int32(SEPIA_ABORT_NONE)
         ctx.pointee.limit = 0
+        ctx.pointee.gc_threshold = 0
         ctx.pointee.instruction_limit = 0
         ctx.pointee.deadline_ns = 0
         let registry = sepia_lua_registryindex()

@@ -17,7 +17,7 @@ extension LuaRuntime {
         "gcinfo", "_VERSION",
     ]
     /// Libraries each call sees through a view of its own.
-    static let copiedLibraryNames = ["string", "table", "math", "bit"]
+    static let viewedLibraryNames = ["string", "table", "math", "bit"]
 
     func buildSandbox() {
         let registry = sepia_lua_registryindex()
@@ -80,7 +80,8 @@ extension LuaRuntime {
         ctx.pointee.bufferlist_mt_ref = luaL_ref(L, sepia_lua_registryindex())
     }
 
-    /// Registry: plain template (name → shared value), libs template (name → table to copy).
+    /// Registry: plain template (name → shared value), libs template (name → the metatable of
+    /// the library's per-call view), and the environments' __index over the latter.
     private func buildTemplates() {
         let registry = sepia_lua_registryindex()
         lua_createtable(L, 0, 32)
@@ -96,7 +97,7 @@ extension LuaRuntime {
         plainTemplateRef = luaL_ref(L, registry)
 
         lua_createtable(L, 0, 16)
-        for name in Self.copiedLibraryNames {
+        for name in Self.viewedLibraryNames {
             Lua.setField(L, table: -1, name) { pushLibraryMetatable { sepia_lua_getglobal(L, name) } }
         }
         Lua.setField(L, table: -1, "cls") { pushLibraryMetatable { pushModule(.cls) } }

@@ -2,6 +2,7 @@
 import Codec
 import Scripting
 import Storage
+import Testing
 
 final class Harness {
     let runtime: LuaRuntime
@@ -49,4 +50,16 @@ final class Harness {
 extension CallOutcome {
     var text: String { String(decoding: output, as: UTF8.self) }
     var kind: ErrorKind? { error?.kind }
+}
+
+/// A call that must work after any hostile one.
+func expectHealthy(_ h: Harness, sourceLocation: SourceLocation = #_sourceLocation) {
+    let o = h.run("output:append(string.upper('ok') .. #bufferlist.new()) return 1")
+    #expect(o.rc == 1 && o.text == "OK0", sourceLocation: sourceLocation)
+}
+
+final class LogBox: @unchecked Sendable {
+    // Only touched from the test's own thread (the runtime calls the sink synchronously).
+    var records: [LogRecord] = []
+    func add(_ r: LogRecord) { records.append(r) }
 }

@@ -216,9 +216,3 @@ import Testing
         #expect(h.run("cls.read('x', 1) return 0").rc == -5)
     }
 }
-
-final class LogBox: @unchecked Sendable {
-    // Only touched from the test's own thread (the runtime calls the sink synchronously).
-    var records: [LogRecord] = []
-    func add(_ r: LogRecord) { records.append(r) }
-}

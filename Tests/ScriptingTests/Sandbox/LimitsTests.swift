@@ -96,9 +96,29 @@ import Testing
         #expect(h.store.object("obj")?.data == Bytes(utf8: "ro"))
     }
 
+    @Test func hugeConfiguredLimitsAreFine() {
+        let h = Harness(ScriptingConfig(instructionLimit: .max, timeLimitMillis: .max, memoryLimitBytes: .max,
+                                        outputLimitBytes: .max))
+        #expect(h.run("output:append('x') return 0").rc == 0)
+    }
+
     @Test func abortedCallWritesAreDiscarded() {
         let h = Harness()
         let o = h.exec("cls.map_set_val('k', bufferlist.new())\nfunction h() cls.create(false) while true do end end\ncls.register(h)")
         #expect(o.rc == -110 && h.store.object("obj") == nil)
+    }
+}
+
+@Suite struct MemoryAccountingTests {
+    /// Garbage is not live memory: churning far more than the cap in short-lived objects
+    /// must not hit ENOMEM.
+    @Test func garbageChurnStaysUnderTheCap() {
+        let h = Harness(ScriptingConfig(instructionLimit: 0, memoryLimitBytes: 4 << 20))
+        let tables = h.run("for i = 1, 300000 do local t = {i, i, i, i} end return 0")
+        #expect(tables.rc == 0, "\(String(describing: tables.error))")
+        let strings = h.run("local s = string.rep('x', 100000) for i = 1, 300 do local c = s .. i end return 0")
+        #expect(strings.rc == 0, "\(String(describing: strings.error))")
+        let buffers = h.run("for i = 1, 2000 do local b = bufferlist.new() b:append(string.rep('y', 10000)) end return 0")
+        #expect(buffers.rc == 0, "\(String(describing: buffers.error))")
     }
 }

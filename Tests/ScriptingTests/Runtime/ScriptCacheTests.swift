@@ -1,0 +1,39 @@
+// The compiled-script cache: sha hits, noscript, LRU eviction, size limit.
+import Codec
+import Crypto
+import Scripting
+import Testing
+
+@Suite struct ScriptCacheTests {
+    static let script = "function h(i, o) o:append('hi') return 0 end cls.register(h)"
+
+    @Test func shaHitAfterSource() {
+        let h = Harness()
+        #expect(h.exec(Self.script).rc == 0)
+        let sha = Bytes(SHA256.hash(data: Bytes(utf8: Self.script)))
+        let o = h.exec(.sha(sha), handler: "h", input: [])
+        #expect(o.rc == 0 && o.text == "hi")
+        #expect(h.runtime.cacheStats.hits == 1 && h.runtime.cacheStats.misses == 1)
+    }
+
+    @Test func unknownShaIsNoscript() {
+        let o = Harness().exec(.sha(Bytes(repeating: 7, count: 32)), handler: "h", input: [])
+        #expect(o.rc == -8 && o.kind == .noscript)
+    }
+
+    @Test func lruEvictsOldest() {
+        let h = Harness(ScriptingConfig(scriptCacheEntries: 2))
+        let scripts = (1...3).map { "function h() return \($0) end cls.register(h)" }
+        for s in scripts { h.exec(s) }
+        #expect(h.runtime.cacheStats.evictions == 1 && h.runtime.cacheStats.entries == 2)
+        let first = Bytes(SHA256.hash(data: Bytes(utf8: scripts[0])))
+        #expect(h.exec(.sha(first), handler: "h", input: []).kind == .noscript)
+        let third = Bytes(SHA256.hash(data: Bytes(utf8: scripts[2])))
+        #expect(h.exec(.sha(third), handler: "h", input: []).rc == 3)
+    }
+
+    @Test func oversizedScriptIsE2BIG() {
+        let h = Harness(ScriptingConfig(maxScriptBytes: 10))
+        #expect(h.exec("return 0 -- long enough").rc == -7)
+    }
+}
