@@ -13,7 +13,7 @@ sepia cluster up --workers 2 --data "$WORK/data" --client-endpoint tcp://127.0.0
 trap 'step "stop the cluster"; sepia cluster down' EXIT
 
 step "make 40 sample images (JPEG, 1600x1200 and 1024x768, some with EXIF rotation)"
-sepia thumbs samples "$WORK/images" --count 40
+sepia thumbs samples "$WORK/images" --count 40 --sizes 1600x1200,1024x768
 
 step "upload them: one object per image, indexed as 'original' in its omap"
 sepia thumbs put "$WORK/images" --prefix demo/

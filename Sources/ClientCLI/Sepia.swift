@@ -1,5 +1,6 @@
 // `sepia`: the command line of a Sepia cluster.
 import ArgumentParser
+import Foundation
 
 @main
 struct Sepia: AsyncParsableCommand {
@@ -24,4 +25,25 @@ struct Sepia: AsyncParsableCommand {
             Put.self, Get.self, Stat.self, Remove.self, List.self,
             Xattr.self, Omap.self, Thumbs.self, Bench.self, Keygen.self,
         ])
+
+    /// Runs the command; usage errors exit 2 (ArgumentParser's default is 64), help and
+    /// version exit 0, failures inside commands exit 1.
+    static func main() async {
+        do {
+            var command = try parseAsRoot()
+            if var asyncCommand = command as? AsyncParsableCommand {
+                try await asyncCommand.run()
+            } else {
+                try command.run()
+            }
+        } catch {
+            let code = exitCode(for: error)
+            if code == .validationFailure {
+                let message = fullMessage(for: error)
+                FileHandle.standardError.write(Data((message.hasSuffix("\n") ? message : message + "\n").utf8))
+                Foundation.exit(2)
+            }
+            exit(withError: error)
+        }
+    }
 }

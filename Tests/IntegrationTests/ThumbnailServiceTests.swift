@@ -11,7 +11,7 @@ import Testing
         try await cluster.waitReady(slots: 2)
         let b = cluster.clientEndpoint
         let images = cluster.dataRoot.appendingPathComponent("images").path
-        var r = try CLIRunner.run(["thumbs", "samples", images, "--count", "200"], broker: b)
+        var r = try CLIRunner.run(["thumbs", "samples", images, "--count", "200", "--sizes", "320x240,240x320"], broker: b)
         #expect(r.status == 0, "\(r.stderr)")
         r = try CLIRunner.run(["thumbs", "put", images, "--prefix", "t/"], broker: b)
         #expect(r.status == 0, "\(r.stderr)")

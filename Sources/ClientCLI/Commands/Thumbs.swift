@@ -248,14 +248,19 @@ struct ThumbsSamples: AsyncParsableCommand {
         commandName: "samples", abstract: "Make sample JPEGs in a folder (for demos and benchmarks; no network).")
     @Argument(help: "Folder to write into.") var directory: String
     @Option(name: .long, help: "How many images.") var count = 40
+    @Option(name: .long, help: "Sizes to cycle through, e.g. 1600x1200,1024x768 (default 4000x3000,1920x1080).")
+    var sizes: String?
 
     func validate() throws {
         guard (1...10_000).contains(count) else { throw ValidationError("--count must be between 1 and 10000") }
+        if let sizes, SampleCorpus.parseSizes(sizes) == nil {
+            throw ValidationError("--sizes: expected WxH[,WxH...] with sides from 16 to 20000, got '\(sizes)'")
+        }
     }
 
     func run() async throws {
         do {
-            try SampleCorpus.generate(into: directory, count: count)
+            try SampleCorpus.generate(into: directory, count: count, sizes: sizes.flatMap(SampleCorpus.parseSizes))
             print("wrote \(count) images to \(directory)")
         } catch {
             Failure.exit("thumbs samples", error)
