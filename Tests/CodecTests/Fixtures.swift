@@ -31,6 +31,7 @@ enum Fixtures {
         .omapClear,
         .omapGetHeader,
         .omapSetHeader(data: [9, 9]),
+        .listObjects(startAfter: [0, 255], prefix: Array("img/".utf8), max: 1000),
     ]
 
     static let requests: [Request] = [

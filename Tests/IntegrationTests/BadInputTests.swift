@@ -8,13 +8,13 @@ import ZeroMQ
 
 @Suite(.serialized) struct BadInputTests {
     @Test func hostileScriptsEndInTheirErrnoAndTheWorkerLivesOn() async throws {
-        let cluster = try ClusterHarness(workers: 1, environment: ["SEPIA_LUA_TIME_LIMIT_MS": "300", "SEPIA_LUA_OUTPUT_LIMIT_BYTES": "1048576"])
+        let cluster = try ClusterHarness(workers: 1, environment: ["SEPIA_LUA_TIME_LIMIT_MS": "1000", "SEPIA_LUA_OUTPUT_LIMIT_BYTES": "1048576"])
         try await cluster.waitReady(slots: 1)
         let client = try cluster.client()
         let cases: [(String, Int32, ErrorKind)] = [
             ("function h(i, o) while true do end end cls.register(h)", Errno.ETIMEDOUT.rc, .timeout),
             ("function h(i, o) while true do pcall(function() while true do end end) end end cls.register(h)", Errno.ETIMEDOUT.rc, .timeout),
-            ("function h(i, o) local t = {} for i = 1, 1e9 do t[i] = string.rep('x', 1024) .. i end end cls.register(h)", Errno.ENOMEM.rc, .memory),
+            ("function h(i, o) local t = {} for i = 1, 1e9 do t[i] = string.rep('x', 1024 * 1024) .. i end end cls.register(h)", Errno.ENOMEM.rc, .memory),
             ("function h(i, o) return os.exit(1) end cls.register(h)", Errno.EIO.rc, .runtime),
             ("function h(i, o) o:append(string.rep('x', 2 * 1024 * 1024)) end cls.register(h)", Errno.EOVERFLOW.rc, .overflow),
             ("function h(i, o", Errno.EIO.rc, .compile),
