@@ -55,10 +55,12 @@ final class ClusterHarness: @unchecked Sendable {
         try? FileManager.default.removeItem(at: dataRoot)
     }
 
-    private func environment() -> [String: String] {
+    /// The process environment, then the harness's, then `overrides` (one process's own).
+    private func environment(_ overrides: [String: String] = [:]) -> [String: String] {
         var env = ProcessInfo.processInfo.environment
         env["SEPIA_BROKER_HEARTBEAT_INTERVAL_MS"] = env["SEPIA_BROKER_HEARTBEAT_INTERVAL_MS"] ?? "100"
         for (k, v) in extraEnvironment { env[k] = v }
+        for (k, v) in overrides { env[k] = v }
         return env
     }
 
@@ -80,12 +82,12 @@ final class ClusterHarness: @unchecked Sendable {
     }
 
     @discardableResult
-    func addWorker(threads: Int = 1) throws -> Process {
+    func addWorker(threads: Int = 1, environment overrides: [String: String] = [:]) throws -> Process {
         let p = Process()
         p.executableURL = Self.binDir.appendingPathComponent("sepia-osd")
         p.arguments = ["--broker", workerEndpoint, "--data", dataRoot.path, "--threads", String(threads),
                        "--classes", classesDir]
-        p.environment = environment()
+        p.environment = environment(overrides)
         p.standardOutput = logHandle
         p.standardError = logHandle
         try p.run()
@@ -124,11 +126,27 @@ final class ClusterHarness: @unchecked Sendable {
         if p.isRunning { Foundation.kill(p.processIdentifier, SIGKILL); p.waitUntilExit() }
     }
 
-    func client(timeout: Duration = .seconds(10), retries: Int = 5) throws -> SepiaClient {
+    func client(timeout: Duration = .seconds(10), retries: Int = 5, curve: CurveClientKeys? = nil) throws -> SepiaClient {
         var o = ClientOptions(endpoint: clientEndpoint)
         o.timeout = timeout
         o.retries = retries
+        o.curve = curve ?? defaultCurve
         return try SepiaClient(options: o)
+    }
+
+    /// The client keys named by the harness environment (SEPIA_SECURITY_*), if CURVE is on.
+    private var defaultCurve: CurveClientKeys? {
+        guard let server = extraEnvironment["SEPIA_SECURITY_CURVE_SERVER_PUBLIC_KEY"], !server.isEmpty else { return nil }
+        return CurveClientKeys(serverPublicKey: server,
+                               publicKey: extraEnvironment["SEPIA_SECURITY_CLIENT_PUBLIC_KEY"] ?? "",
+                               secretKey: extraEnvironment["SEPIA_SECURITY_CLIENT_SECRET_KEY"] ?? "")
+    }
+
+    /// The broker's status document.
+    func statusDocument() async throws -> [String: Any] {
+        let c = try client(timeout: .seconds(2), retries: 2)
+        defer { c.close() }
+        return try JSONSerialization.jsonObject(with: Data(try await c.status())) as? [String: Any] ?? [:]
     }
 
     /// Polls the broker's status until `slots` worker slots are registered and every shard
