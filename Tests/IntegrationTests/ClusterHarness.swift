@@ -36,12 +36,16 @@ final class ClusterHarness: @unchecked Sendable {
         URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
     }
 
+    /// `dataRoot`: an existing folder to keep the shards in (a small tmpfs, say); by default a
+    /// fresh temp folder.
     init(workers: Int = 1, threads: Int = 1, shards: Int = 16, classes: String? = nil,
-         environment: [String: String] = [:]) throws {
-        dataRoot = FileManager.default.temporaryDirectory.appendingPathComponent("sepia-it-\(UUID().uuidString)")
+         environment: [String: String] = [:], dataRoot root: URL? = nil) throws {
+        dataRoot = root ?? FileManager.default.temporaryDirectory.appendingPathComponent("sepia-it-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: dataRoot, withIntermediateDirectories: true)
         classesDir = classes ?? Self.repoRoot.appendingPathComponent("classes").path
-        logFile = dataRoot.appendingPathComponent("cluster.log")
+        // Outside a given data root: a full disk there must not silence the log.
+        logFile = root == nil ? dataRoot.appendingPathComponent("cluster.log")
+            : FileManager.default.temporaryDirectory.appendingPathComponent("sepia-it-\(UUID().uuidString).log")
         _ = FileManager.default.createFile(atPath: logFile.path, contents: nil)
         logHandle = FileHandle(forWritingAtPath: logFile.path)!
         self.shards = shards
@@ -53,6 +57,7 @@ final class ClusterHarness: @unchecked Sendable {
     deinit {
         stop()
         try? FileManager.default.removeItem(at: dataRoot)
+        try? FileManager.default.removeItem(at: logFile)
     }
 
     /// The process environment, then the harness's, then `overrides` (one process's own).

@@ -27,6 +27,7 @@ final class WorkerSlot: @unchecked Sendable {
     private var pendingOpen: Set<UInt32> = []
     private var shardCount: UInt32 = 0
     private var epoch: UInt64 = 0
+    private var lastRepairAttempt = ContinuousClock.now
     private var lastHeardFromBroker = ContinuousClock.now
     private var lastSentHeartbeat = ContinuousClock.now
     private var lastOpenAttempt = ContinuousClock.now
@@ -128,6 +129,7 @@ final class WorkerSlot: @unchecked Sendable {
             return
         }
         if !pendingOpen.isEmpty && now - lastOpenAttempt > .milliseconds(100) { openPending() }
+        if now - lastRepairAttempt > .seconds(1) { reopenFailedShards() }
 
         guard try socket.waitReadable(timeoutMillis: 100) else { return }
         var round = Round()
@@ -245,6 +247,30 @@ final class WorkerSlot: @unchecked Sendable {
         case .ready, .opened, .released:
             logger.warning("slot \(index): unexpected control message from broker")
         }
+    }
+
+    /// A shard whose write failed (disk full) refuses writes until reopened. Once its file
+    /// system has room again, close it and open it afresh; until then it keeps serving reads
+    /// and answering writes with the failure (-ENOSPC), which says more than "not open".
+    private func reopenFailedShards() {
+        lastRepairAttempt = .now
+        for (shard, store) in shards where store.hasFailedWrite && Self.hasRoom(shardPath(shard)) {
+            shards.removeValue(forKey: shard)  // the last reference: LevelDB closes
+            do {
+                shards[shard] = try ShardStore(path: shardPath(shard), options: storeOptions())
+                logger.info("slot \(index): shard \(shard) reopened after a failed write")
+            } catch {
+                logger.warning("slot \(index): shard \(shard) not reopened yet: \(error)")
+                pendingOpen.insert(shard)
+            }
+        }
+    }
+
+    /// At least 4 MiB free where `path` lives.
+    private static func hasRoom(_ path: String) -> Bool {
+        var fs = statvfs()
+        guard statvfs(path, &fs) == 0 else { return false }
+        return UInt64(fs.f_bavail) * UInt64(fs.f_frsize) >= 4 << 20
     }
 
     private func openPending() {
