@@ -64,6 +64,8 @@ final class ClusterHarness: @unchecked Sendable {
     private func environment(_ overrides: [String: String] = [:]) -> [String: String] {
         var env = ProcessInfo.processInfo.environment
         env["SEPIA_BROKER_HEARTBEAT_INTERVAL_MS"] = env["SEPIA_BROKER_HEARTBEAT_INTERVAL_MS"] ?? "100"
+        // The broker gives a busy slot this much extra silence: keep failover quick in tests.
+        env["SEPIA_LUA_TIME_LIMIT_MS"] = env["SEPIA_LUA_TIME_LIMIT_MS"] ?? "1000"
         for (k, v) in extraEnvironment { env[k] = v }
         for (k, v) in overrides { env[k] = v }
         return env

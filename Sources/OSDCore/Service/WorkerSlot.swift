@@ -121,7 +121,10 @@ final class WorkerSlot: @unchecked Sendable {
         }
         let now = ContinuousClock.now
         if now - lastSentHeartbeat >= heartbeatInterval { sendControl(.heartbeat(epoch: epoch)) }
-        if now - lastHeardFromBroker > heartbeatInterval * settings.heartbeatLiveness {
+        // Frames already waiting mean the silence was our own (a long request): read them
+        // first; if the broker did drop us meanwhile, its `disconnect` fences us.
+        if now - lastHeardFromBroker > heartbeatInterval * settings.heartbeatLiveness,
+           !((try? socket.waitReadable(timeoutMillis: 0)) ?? false) {
             // The broker is gone or thinks we are: stop serving (fencing) and re-register.
             logger.warning("slot \(index): broker silent; closing shards and re-registering")
             closeAll()
@@ -138,6 +141,8 @@ final class WorkerSlot: @unchecked Sendable {
             guard let kind = frames.first else { continue }
             if kind == Frames.dispatch, frames.count == 3 {
                 handleDispatch(tag: frames[1], body: frames[2], into: &round)
+                // A round of slow requests must not silence the slot.
+                if ContinuousClock.now - lastSentHeartbeat >= heartbeatInterval { sendControl(.heartbeat(epoch: epoch)) }
             } else if kind == Frames.control, frames.count == 2 {
                 flush(&round)
                 handleControl(frames[1])
