@@ -66,7 +66,7 @@ let package = Package(
         ]),
 
         .executableTarget(name: "Broker", dependencies: [
-            "BrokerCore", "Routing", "Codec", "Config",
+            "BrokerCore", "Routing", "Codec", "Config", "ZeroMQ",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ]),

@@ -4,6 +4,7 @@ import BrokerCore
 import Config
 import Foundation
 import Routing
+import ZeroMQ
 
 extension BrokerSettings {
     /// Defaults, overlaid with the configuration file (when given or named by SEPIA_CONFIG) and
@@ -24,6 +25,7 @@ extension BrokerSettings {
         s.routing.clientInflightMax = c.broker.clientInflightMax
         // A worker thread running a script cannot heartbeat until the script ends.
         s.routing.busyGraceMillis = UInt64(c.lua.timeLimitMs)
+        try checkKeys(c.security)
         if !c.security.curveServerSecretKey.isEmpty {
             s.curve = CurveServerSettings(
                 secretKey: c.security.curveServerSecretKey,
@@ -31,5 +33,30 @@ extension BrokerSettings {
                 workerKeys: c.security.allowedWorkerKeys.isEmpty ? nil : Set(c.security.allowedWorkerKeys))
         }
         return s
+    }
+
+    /// A mistyped key would fail every handshake, or silently leave the broker open: refuse
+    /// to start instead.
+    static func checkKeys(_ security: SepiaConfig.Security) throws {
+        let secret = security.curveServerSecretKey
+        guard !secret.isEmpty else {
+            if !security.allowedClientKeys.isEmpty || !security.allowedWorkerKeys.isEmpty {
+                throw ValidationError("security.allowed_*_keys are set but security.curve_server_secret_key is empty: CURVE would be off and nothing checked")
+            }
+            return
+        }
+        guard Curve.isAvailable else { throw ValidationError("CURVE is configured but this libzmq was built without it") }
+        guard Curve.isKey(secret), let derived = try? Curve.publicKey(ofSecret: secret) else {
+            throw ValidationError("security.curve_server_secret_key is not a 40-character Z85 key (make one with `sepia keygen`)")
+        }
+        let configured = security.curveServerPublicKey
+        if !configured.isEmpty && configured != derived {
+            throw ValidationError("security.curve_server_public_key does not belong to curve_server_secret_key (its public key is \(derived))")
+        }
+        for (name, keys) in [("allowed_client_keys", security.allowedClientKeys), ("allowed_worker_keys", security.allowedWorkerKeys)] {
+            if let bad = keys.first(where: { !Curve.isKey($0) }) {
+                throw ValidationError("security.\(name): '\(bad)' is not a 40-character Z85 public key")
+            }
+        }
     }
 }

@@ -46,6 +46,13 @@ public enum Curve {
         return decodeCString(pub)
     }
 
+    /// True for a CURVE key as the settings hold it: 40 characters of Z85.
+    public static func isKey(_ text: String) -> Bool {
+        guard text.utf8.count == 40 else { return false }
+        var raw = [UInt8](repeating: 0, count: 32)
+        return zmq_z85_decode(&raw, text) != nil
+    }
+
     /// Z85 text of a binary key (ZAP hands client keys over as 32 raw bytes).
     public static func z85(_ key: [UInt8]) -> String? {
         guard !key.isEmpty, key.count % 4 == 0 else { return nil }

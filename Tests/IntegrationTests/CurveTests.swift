@@ -117,4 +117,32 @@ import ZeroMQ
         #expect(try await c.get(oid: Array("open".utf8)) == Array("x".utf8))
         try await Self.expectNoService(Self.impatient(cluster.clientEndpoint), "a plaintext client")
     }
+
+    /// A mistyped key or an allow-list without the server key stops the broker at start.
+    @Test(.enabled(if: Curve.isAvailable, "libzmq built without CURVE"))
+    func brokerRefusesBadKeyConfiguration() throws {
+        let server = try Curve.keyPair(), other = try Curve.keyPair()
+        let cases: [([String: String], String)] = [
+            (["SEPIA_SECURITY_ALLOWED_CLIENT_KEYS": other.publicKey], "curve_server_secret_key is empty"),
+            (["SEPIA_SECURITY_CURVE_SERVER_SECRET_KEY": "short"], "not a 40-character Z85 key"),
+            (["SEPIA_SECURITY_CURVE_SERVER_SECRET_KEY": server.secretKey,
+              "SEPIA_SECURITY_CURVE_SERVER_PUBLIC_KEY": other.publicKey], "does not belong"),
+            (["SEPIA_SECURITY_CURVE_SERVER_SECRET_KEY": server.secretKey,
+              "SEPIA_SECURITY_ALLOWED_WORKER_KEYS": "\(other.publicKey),typo"], "allowed_worker_keys: 'typo'"),
+        ]
+        for (environment, message) in cases {
+            let p = Process()
+            p.executableURL = ClusterHarness.binDir.appendingPathComponent("sepia-broker")
+            p.arguments = ["--client-endpoint", "tcp://127.0.0.1:*", "--worker-endpoint", "tcp://127.0.0.1:*"]
+            p.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+            let errors = Pipe()
+            p.standardError = errors
+            p.standardOutput = FileHandle.nullDevice
+            try p.run()
+            let text = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+            p.waitUntilExit()
+            #expect(p.terminationStatus != 0, "\(environment)")
+            #expect(text.contains(message), "\(text)")
+        }
+    }
 }

@@ -21,7 +21,8 @@ struct SeededGenerator: RandomNumberGenerator {
 }
 
 @Suite(.serialized) struct FuzzTests {
-    static let frames = ProcessInfo.processInfo.environment["SEPIA_SOAK"] == "1" ? 30_000 : 3_000
+    static let soak = ProcessInfo.processInfo.environment["SEPIA_SOAK"] == "1"
+    static let frames = soak ? 30_000 : 3_000
     /// The broker's resident memory may not grow past this while fuzzed.
     static let rssBoundKiB = 256 * 1024
 
@@ -104,6 +105,7 @@ struct SeededGenerator: RandomNumberGenerator {
         peak = max(peak, Self.residentKiB(brokerPID) ?? 0)
         #expect(peak > 0 && peak < Self.rssBoundKiB, "broker RSS \(peak) KiB, seed \(seed)")
         #expect(answered > sent / 2, "\(answered) of \(sent) answered, seed \(seed)")
+        if Self.soak { print("fuzz client seed \(seed): \(sent) sent, \(answered) answered, broker peak RSS \(peak) KiB") }
         try await Self.expectServed(cluster, "seed\(seed)")
     }
 
@@ -148,6 +150,7 @@ struct SeededGenerator: RandomNumberGenerator {
         #expect(cluster.brokerProcess!.isRunning, "seed \(seed)")
         peak = max(peak, Self.residentKiB(brokerPID) ?? 0)
         #expect(peak > 0 && peak < Self.rssBoundKiB, "broker RSS \(peak) KiB, seed \(seed)")
+        if Self.soak { print("fuzz worker seed \(seed): broker peak RSS \(peak) KiB") }
         fake.close()
         // The fake slot falls silent: the real worker ends up with every shard again.
         try await cluster.waitReady(slots: 1)
