@@ -52,7 +52,12 @@ struct OSDWorkerCommand: ParsableCommand {
         var logger = Logger(label: "sepia-osd")
         logger.logLevel = Logger.Level(rawValue: logLevel) ?? .info
 
-        let service = OSDService(settings: OSDSettings(config: loaded, name: name), logger: logger)
+        let settings = OSDSettings(config: loaded, name: name)
+        if let problem = settings.curveKeyProblem {
+            FileHandle.standardError.write(Data("sepia-osd: \(problem)\n".utf8))
+            throw ExitCode(2)
+        }
+        let service = OSDService(settings: settings, logger: logger)
         signal(SIGTERM, SIG_IGN)
         signal(SIGINT, SIG_IGN)
         signal(SIGPIPE, SIG_IGN)

@@ -131,18 +131,29 @@ import ZeroMQ
               "SEPIA_SECURITY_ALLOWED_WORKER_KEYS": "\(other.publicKey),typo"], "allowed_worker_keys: 'typo'"),
         ]
         for (environment, message) in cases {
-            let p = Process()
-            p.executableURL = ClusterHarness.binDir.appendingPathComponent("sepia-broker")
-            p.arguments = ["--client-endpoint", "tcp://127.0.0.1:*", "--worker-endpoint", "tcp://127.0.0.1:*"]
-            p.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
-            let errors = Pipe()
-            p.standardError = errors
-            p.standardOutput = FileHandle.nullDevice
-            try p.run()
-            let text = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-            p.waitUntilExit()
-            #expect(p.terminationStatus != 0, "\(environment)")
-            #expect(text.contains(message), "\(text)")
+            try Self.expectRefusal("sepia-broker", ["--client-endpoint", "tcp://127.0.0.1:*", "--worker-endpoint", "tcp://127.0.0.1:*"],
+                                   environment, message)
         }
+        // A worker with a mismatched pair.
+        try Self.expectRefusal("sepia-osd", ["--broker", "tcp://127.0.0.1:1", "--data", NSTemporaryDirectory()],
+                               ["SEPIA_SECURITY_CURVE_SERVER_PUBLIC_KEY": server.publicKey,
+                                "SEPIA_SECURITY_WORKER_PUBLIC_KEY": other.publicKey,
+                                "SEPIA_SECURITY_WORKER_SECRET_KEY": server.secretKey], "not a key pair")
+    }
+
+    /// Runs `binary`, which must exit non-zero at once and say `message` on stderr.
+    static func expectRefusal(_ binary: String, _ arguments: [String], _ environment: [String: String], _ message: String) throws {
+        let p = Process()
+        p.executableURL = ClusterHarness.binDir.appendingPathComponent(binary)
+        p.arguments = arguments
+        p.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+        let errors = Pipe()
+        p.standardError = errors
+        p.standardOutput = FileHandle.nullDevice
+        try p.run()
+        let text = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        p.waitUntilExit()
+        #expect(p.terminationStatus != 0, "\(binary) \(environment)")
+        #expect(text.contains(message), "\(text)")
     }
 }

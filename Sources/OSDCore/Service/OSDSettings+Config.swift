@@ -41,3 +41,19 @@ extension OSDSettings {
         }
     }
 }
+
+extension OSDSettings {
+    /// What is wrong with the CURVE keys, if anything. A bad key would otherwise fail every
+    /// connection attempt, over and over.
+    public var curveKeyProblem: String? {
+        guard !curveServerPublicKey.isEmpty else { return nil }
+        guard Curve.isAvailable else { return "CURVE is configured but this libzmq was built without it" }
+        guard Curve.isKey(curveServerPublicKey) else {
+            return "security.curve_server_public_key is not a 40-character Z85 key"
+        }
+        guard Curve.isKey(curveSecretKey), (try? Curve.publicKey(ofSecret: curveSecretKey)) == curvePublicKey else {
+            return "security.worker_public_key / worker_secret_key are not a key pair from `sepia keygen`"
+        }
+        return nil
+    }
+}
