@@ -118,6 +118,40 @@ import ZeroMQ
         try await Self.expectNoService(Self.impatient(cluster.clientEndpoint), "a plaintext client")
     }
 
+    /// What crosses the wire: with CURVE the payload never appears in clear; without it, it
+    /// does (which shows the relay sees the traffic).
+    @Test(.enabled(if: Curve.isAvailable, "libzmq built without CURVE"))
+    func payloadsAreEncryptedOnTheWire() async throws {
+        let marker = Array("SEPIA-PLAINTEXT-MARKER-0123456789".utf8)
+        func sniff(_ environment: [String: String]) async throws -> [UInt8] {
+            let cluster = try ClusterHarness(workers: 1, shards: 4, environment: environment)
+            try await cluster.waitReady(slots: 1)
+            let port = UInt16(cluster.clientEndpoint.split(separator: ":").last!)!
+            let relay = try SniffingRelay(targetPort: port)
+            defer { relay.close() }
+            var options = ClientOptions(endpoint: "tcp://127.0.0.1:\(relay.port)")
+            options.timeout = .seconds(5)
+            if let server = environment["SEPIA_SECURITY_CURVE_SERVER_PUBLIC_KEY"] {
+                options.curve = CurveClientKeys(serverPublicKey: server, publicKey: environment["SEPIA_SECURITY_CLIENT_PUBLIC_KEY"]!,
+                                                secretKey: environment["SEPIA_SECURITY_CLIENT_SECRET_KEY"]!)
+            }
+            let c = try SepiaClient(options: options)
+            defer { c.close() }
+            try await c.put(oid: Array("wire".utf8), data: marker)
+            #expect(try await c.get(oid: Array("wire".utf8)) == marker)
+            return relay.bytes
+        }
+        func contains(_ haystack: [UInt8], _ needle: [UInt8]) -> Bool {
+            haystack.count >= needle.count && (0...(haystack.count - needle.count)).contains { haystack[$0..<($0 + needle.count)].elementsEqual(needle) }
+        }
+        let plain = try await sniff([:])
+        #expect(contains(plain, marker), "the relay saw the plaintext traffic")
+        let server = try Curve.keyPair(), client = try Curve.keyPair(), worker = try Curve.keyPair()
+        let encrypted = try await sniff(Self.environment(server: server, client: client, worker: worker))
+        #expect(encrypted.count > marker.count * 2, "traffic went through the relay: \(encrypted.count) bytes")
+        #expect(!contains(encrypted, marker), "the payload crossed the wire in clear")
+    }
+
     /// A mistyped key or an allow-list without the server key stops the broker at start.
     @Test(.enabled(if: Curve.isAvailable, "libzmq built without CURVE"))
     func brokerRefusesBadKeyConfiguration() throws {
