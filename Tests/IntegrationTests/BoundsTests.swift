@@ -97,14 +97,28 @@ import ZeroMQ
         try await c.put(oid: Array("small".utf8), data: [1])
         // Far past the limit libzmq drops the connection before reading it; the client
         // reconnects and is served.
+        let impatient = try cluster.client(timeout: .milliseconds(1500), retries: 0)
         do {
-            try await c.put(oid: Array("huger".utf8), data: Self.bytes(4 << 20))
+            try await impatient.put(oid: Array("huger".utf8), data: Self.bytes(4 << 20))
         } catch {
             #expect(error.rc == Errno.EMSGSIZE.rc || error.rc == Errno.ETIMEDOUT.rc, "\(error)")
         }
         let after = try cluster.client(timeout: .seconds(5), retries: 2)
         try await after.put(oid: Array("small".utf8), data: [2])
         #expect(try await after.get(oid: Array("small".utf8)) == [2])
+    }
+
+    /// A reply past the frame bound (a whole-object read of an object written in pieces) is
+    /// refused by the worker, and the slot stays connected.
+    @Test func replyPastTheFrameBound() async throws {
+        let cluster = try ClusterHarness(workers: 1, shards: 4, environment: ["SEPIA_BROKER_MAX_FRAME_BYTES": "65536"])
+        try await cluster.waitReady(slots: 1)
+        let c = try cluster.client(timeout: .seconds(5), retries: 0)
+        for i in 0..<3 { try await Self.expect(c, "big", [.append(data: Self.bytes(30_000, UInt8(i)))], "append \(i)") }
+        try await Self.expect(c, "big", [.read(offset: 0, length: 0)], rc: Errno.EMSGSIZE.rc, kind: .limit, "reply past the bound")
+        let part = try await c.send(oid: Array("big".utf8), ops: [.read(offset: 30_000, length: 30_000)])
+        #expect(part.rc == 0 && part.results == [.data(Self.bytes(30_000, 1))], "a ranged read fits")
+        #expect(!cluster.log().contains("removed"), "the slot stayed connected:\n\(cluster.log().suffix(2000))")
     }
 
     @Test func inflightBoundPerClient() async throws {

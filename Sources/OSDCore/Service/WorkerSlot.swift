@@ -208,6 +208,11 @@ final class WorkerSlot: @unchecked Sendable {
                let id = try? ReplyHeader.peek(reply).id {
                 reply = Reply(id: id, failure: error).encode()
             }
+            if reply.count > settings.maxFrameBytes, let id = try? ReplyHeader.peek(reply, limits: DecodeLimits(maxFrameBytes: reply.count)).id {
+                // Past the bound the broker would drop this connection (or the client the reply).
+                reply = Reply(id: id, failure: SepiaError(.EMSGSIZE, .limit,
+                    "reply of \(reply.count) bytes exceeds broker.max_frame_bytes (\(settings.maxFrameBytes)); read in ranges")).encode()
+            }
             do {
                 try socket?.send(Frames.reply, item.tag, reply)
             } catch {
