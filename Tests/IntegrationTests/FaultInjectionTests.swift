@@ -130,6 +130,17 @@ import Testing
         #expect(try await client.get(oid: Array("after".utf8)) == value(7))
         for i in 0..<8 { #expect(try await client.get(oid: Array("before-\(i)".utf8)) == value(i)) }
         for i in acked { #expect(try await client.get(oid: Array("during-\(i)".utf8)) == value(100 + i)) }
+
+        // And from disk: a crash and a fresh worker replay the shards' logs, damage-free.
+        let first = cluster.workerProcesses[0]
+        cluster.kill(first)
+        first.waitUntilExit()
+        try cluster.addWorker()
+        try await cluster.waitReady(slots: 1)
+        let reread = try cluster.client(timeout: .seconds(5), retries: 5)
+        for i in 0..<8 { #expect(try await reread.get(oid: Array("before-\(i)".utf8)) == value(i)) }
+        for i in acked { #expect(try await reread.get(oid: Array("during-\(i)".utf8)) == value(100 + i)) }
+        #expect(try await reread.get(oid: Array("after".utf8)) == value(7))
     }
 
     @discardableResult
