@@ -264,7 +264,9 @@ final class WorkerSlot: @unchecked Sendable {
     /// and answering writes with the failure (-ENOSPC), which says more than "not open".
     private func reopenFailedShards() {
         lastRepairAttempt = .now
-        for (shard, store) in shards where store.hasFailedWrite && Self.hasRoom(shardPath(shard)) {
+        // Ids first: a binding to the old store would keep its LevelDB (and its lock) open.
+        let failed = shards.filter { $0.value.hasFailedWrite }.keys.filter { Self.hasRoom(shardPath($0)) }
+        for shard in failed {
             shards.removeValue(forKey: shard)  // the last reference: LevelDB closes
             do {
                 shards[shard] = try ShardStore(path: shardPath(shard), options: storeOptions())
