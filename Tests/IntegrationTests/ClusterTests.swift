@@ -67,6 +67,19 @@ import Testing
         var names: [String] = []
         try await client.listObjects(prefix: Array("obj-".utf8)) { names += $0.map { String(decoding: $0, as: UTF8.self) } }
         #expect(Set(names) == Set((0..<60).map { "obj-\($0)" }))
+
+        // Workers report latency by handler/class; status shows it within a few seconds.
+        for i in 0..<5 { _ = try await client.call(oid: Array("obj-\(i)".utf8), className: "hash", method: "sha256") }
+        let deadline = ContinuousClock.now + .seconds(15)
+        var handlers: [String: Int] = [:]
+        while handlers["call:hash.sha256"] != 5 && ContinuousClock.now < deadline {
+            let status = try JSONSerialization.jsonObject(with: Data(try await client.status())) as! [String: Any]
+            handlers = Dictionary(((status["handlers"] as? [[String: Any]]) ?? []).map { ($0["name"] as! String, $0["count"] as! Int) },
+                                  uniquingKeysWith: +)
+            if handlers["call:hash.sha256"] != 5 { try await Task.sleep(for: .milliseconds(100)) }
+        }
+        #expect(handlers["call:hash.sha256"] == 5)
+        #expect(handlers["ops"] ?? 0 >= 120, "60 puts and 60 gets")
     }
 
     @Test func workerKilledMidStreamLosesNothing() async throws {

@@ -31,6 +31,8 @@ final class WorkerSlot: @unchecked Sendable {
     private var lastSentHeartbeat = ContinuousClock.now
     private var lastOpenAttempt = ContinuousClock.now
     private(set) var stats = SlotStats()
+    private var latencies = HandlerLatencies()
+    private var lastStatsReport = ContinuousClock.now
 
     init(index: Int, name: String, settings: OSDSettings, logger: Logger, stopFlag: StopFlag) {
         self.index = index
@@ -120,6 +122,10 @@ final class WorkerSlot: @unchecked Sendable {
         }
         let now = ContinuousClock.now
         if now - lastSentHeartbeat >= heartbeatInterval { sendControl(.heartbeat(epoch: epoch)) }
+        if latencies.changed && now - lastStatsReport >= .seconds(2) {
+            lastStatsReport = now
+            sendControl(.stats(latencies.report()))
+        }
         if now - lastHeardFromBroker > heartbeatInterval * settings.heartbeatLiveness {
             // The broker is gone or thinks we are: stop serving (fencing) and re-register.
             logger.warning("slot \(index): broker silent; closing shards and re-registering")
@@ -172,6 +178,10 @@ final class WorkerSlot: @unchecked Sendable {
         let executor = RequestExecutor(runtime: runtime, settings: settings, logSink: logSink())
         let execution = executor.execute(request, on: store, receivedAt: received)
         round.add(tag: tag, reply: execution.reply, shard: execution.needsSync ? shard : nil)
+        let spent = (ContinuousClock.now - received).components
+        latencies.record(HandlerLatencies.label(of: request),
+                         micros: UInt64(spent.seconds) * 1_000_000 + UInt64(spent.attoseconds / 1_000_000_000_000),
+                         failed: execution.failed)
         stats.requests += 1
     }
 
@@ -242,7 +252,7 @@ final class WorkerSlot: @unchecked Sendable {
             logger.warning("slot \(index): broker says disconnect (\(reason)); re-registering")
             closeAll()
             connect()
-        case .ready, .opened, .released:
+        case .ready, .opened, .released, .stats:
             logger.warning("slot \(index): unexpected control message from broker")
         }
     }
