@@ -49,6 +49,8 @@ struct Bench: AsyncParsableCommand {
     var corpus: String?
     @Option(name: .long, help: "thumbs: size spec.")
     var spec = "256x256"
+    @Option(name: .long, help: "thumbs and scale: images per round (the corpus repeats under new names to reach it).")
+    var images = 64
     @Option(name: .long, help: "thumbs and scale: requests in flight for thumbnails.")
     var thumbWindow = 16
     @Flag(name: .long, help: "Print one JSON document.")
@@ -63,8 +65,8 @@ struct Bench: AsyncParsableCommand {
             throw ValidationError("--scenario: noop, write or thumbs")
         }
         guard windowList.allSatisfy({ $0 >= 1 }), !windowList.isEmpty else { throw ValidationError("--windows: e.g. 1,16,64,256") }
-        guard rounds >= 1, requests >= 1, seconds > 0, maxWorkers >= 1, thumbWindow >= 1 else {
-            throw ValidationError("--rounds, --requests, --seconds, --max-workers and --thumb-window must be positive")
+        guard rounds >= 1, requests >= 1, seconds > 0, maxWorkers >= 1, thumbWindow >= 1, images >= 1 else {
+            throw ValidationError("--rounds, --requests, --seconds, --max-workers, --images and --thumb-window must be positive")
         }
         if let workers, workers < 1 { throw ValidationError("--workers must be at least 1") }
     }
@@ -129,19 +131,19 @@ struct Bench: AsyncParsableCommand {
 
     /// Images/s of each round (a fresh upload each, so every thumbnail is made, not found).
     private func thumbRounds(client: SepiaClient) async throws -> (rates: [Double], latencies: [Double], images: Int) {
-        var rates: [Double] = [], latencies: [Double] = [], images = 0
+        var rates: [Double] = [], latencies: [Double] = [], perRound = 0
         for round in 1...rounds {
             progress("thumbs round \(round)/\(rounds): uploading")
-            let names = try await ThumbCorpus.prepare(client: client, corpus: corpus)
+            let names = try await ThumbCorpus.prepare(client: client, corpus: corpus, minimum: images)
             let (summary, elapsed) = await ThumbsMake.make(names, spec: spec, client: client, window: thumbWindow, showProgress: !json)
             guard summary.failed == 0 else {
                 throw CLIError.failed("\(summary.failed) thumbnails failed: \(summary.failures.keys.sorted().joined(separator: ", "))")
             }
             rates.append(Double(summary.done + summary.already) / elapsed.seconds)
             latencies += summary.latenciesMillis
-            images = names.count
+            perRound = names.count
         }
-        return (rates, latencies, images)
+        return (rates, latencies, perRound)
     }
 
     /// The same scenario on private clusters of 1, 2, 4 … workers, each worker with ONE thread,
@@ -203,9 +205,10 @@ struct Bench: AsyncParsableCommand {
     }
 }
 
-/// Generated or given images, uploaded once under a bench prefix.
+/// Generated or given images, uploaded under a fresh prefix: at least `minimum` objects
+/// (the files repeat under new names), so a round lasts long enough to measure.
 enum ThumbCorpus {
-    static func prepare(client: SepiaClient, corpus: String?) async throws -> [String] {
+    static func prepare(client: SepiaClient, corpus: String?, minimum: Int) async throws -> [String] {
         let dir: String
         if let corpus {
             dir = corpus
@@ -213,16 +216,21 @@ enum ThumbCorpus {
             dir = FileManager.default.temporaryDirectory.appendingPathComponent("sepia-bench-corpus").path
             if ImageFiles.collect([dir]).isEmpty { try SampleCorpus.generate(into: dir, count: 24) }
         }
-        let files = ImageFiles.collect([dir])
+        let files = ImageFiles.collect([dir]).compactMap { file in
+            FileManager.default.contents(atPath: file).map { (URL(fileURLWithPath: file).lastPathComponent, Bytes($0)) }
+        }
+        guard !files.isEmpty else { throw CLIError.failed("no images in \(dir)") }
         // A fresh prefix per run, so every thumbnail is made, not found.
         let run = "bench-\(UInt32.random(in: 0...UInt32.max))/"
+        let copies = (max(minimum, 1) + files.count - 1) / files.count
         var names: [String] = []
-        for file in files {
-            let oid = run + URL(fileURLWithPath: file).lastPathComponent
-            guard let data = FileManager.default.contents(atPath: file) else { continue }
-            let r = try await client.call(oid: Array(oid.utf8), className: "imgserv", method: "put", input: Bytes(data))
-            if r.rc < 0 { throw ClientError.failed(Reply(id: 0, rc: r.rc, error: r.error)) }
-            names.append(oid)
+        for copy in 0..<copies {
+            for (name, data) in files {
+                let oid = run + "\(copy)-" + name
+                let r = try await client.call(oid: Array(oid.utf8), className: "imgserv", method: "put", input: data)
+                if r.rc < 0 { throw ClientError.failed(Reply(id: 0, rc: r.rc, error: r.error)) }
+                names.append(oid)
+            }
         }
         return names
     }
