@@ -11,7 +11,7 @@ import Testing
     /// `echoesToken`, a reply counts as acknowledged only if its first output is the token.
     static func appendStream(_ client: SepiaClient, count: Int, objects: Int, window: Int = 16,
                              ops: @escaping @Sendable (Bytes) -> [Op] = { [.append(data: $0)] }, echoesToken: Bool = false,
-                             during: (@Sendable (Int) -> Void)? = nil) async -> (acked: [String: String], failed: Int) {
+                             during: @escaping @Sendable (Int) async -> Void) async -> (acked: [String: String], failed: Int) {
         let acked = Mutex2<[String: String]>([:])
         let failed = Mutex2<Int>(0)
         await withTaskGroup(of: Void.self) { group in
@@ -28,7 +28,7 @@ import Testing
                         } catch {
                             failed.with { $0 += 1 }
                         }
-                        during?(i)
+                        await during(i)
                         i += window
                     }
                 }
