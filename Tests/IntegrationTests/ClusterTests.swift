@@ -7,8 +7,11 @@ import Testing
 @Suite(.serialized) struct ClusterTests {
     /// Appends a unique token per request to one of a few objects, with retries; returns the
     /// tokens whose requests were acknowledged.
+    /// `ops` turns a token into the request's ops (a plain append by default); with
+    /// `echoesToken`, a reply counts as acknowledged only if its first output is the token.
     static func appendStream(_ client: SepiaClient, count: Int, objects: Int, window: Int = 16,
-                             during: (@Sendable (Int) -> Void)? = nil) async -> (acked: [String: String], failed: Int) {
+                             ops: @escaping @Sendable (Bytes) -> [Op] = { [.append(data: $0)] }, echoesToken: Bool = false,
+                             during: @escaping @Sendable (Int) async -> Void) async -> (acked: [String: String], failed: Int) {
         let acked = Mutex2<[String: String]>([:])
         let failed = Mutex2<Int>(0)
         await withTaskGroup(of: Void.self) { group in
@@ -19,12 +22,13 @@ import Testing
                         let token = "t\(i);"
                         let oid = "stream-\(i % objects)"
                         do {
-                            let reply = try await client.send(oid: Array(oid.utf8), ops: [.append(data: Array(token.utf8))])
-                            if reply.rc >= 0 { acked.with { $0[token] = oid } } else { failed.with { $0 += 1 } }
+                            let reply = try await client.send(oid: Array(oid.utf8), ops: ops(Array(token.utf8)))
+                            let echoed = !echoesToken || reply.results.first == .output(rc: 0, data: Array(token.utf8))
+                            if reply.rc >= 0 && echoed { acked.with { $0[token] = oid } } else { failed.with { $0 += 1 } }
                         } catch {
                             failed.with { $0 += 1 }
                         }
-                        during?(i)
+                        await during(i)
                         i += window
                     }
                 }
