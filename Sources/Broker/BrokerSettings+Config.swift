@@ -22,6 +22,8 @@ extension BrokerSettings {
         s.routing.heartbeatLiveness = UInt64(c.broker.heartbeatLiveness)
         s.routing.shardQueueMax = c.broker.shardQueueMax
         s.routing.clientInflightMax = c.broker.clientInflightMax
+        // A worker thread running a script cannot heartbeat until the script ends.
+        s.routing.busyGraceMillis = UInt64(c.lua.timeLimitMs)
         if !c.security.curveServerSecretKey.isEmpty {
             s.curve = CurveServerSettings(
                 secretKey: c.security.curveServerSecretKey,

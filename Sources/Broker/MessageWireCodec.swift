@@ -12,6 +12,12 @@ struct MessageWireCodec: WireCodec {
         try RequestHeader.peek(body, limits: limits)
     }
 
+    func requestID(ofRefused body: [UInt8]) -> UInt64 {
+        // The transport bounds the body (BrokerService.transportLimit), so one more scan of
+        // its header without the frame bound is bounded too.
+        (try? RequestHeader.peek(body, limits: DecodeLimits(maxFrameBytes: max(body.count, maxFrameBytes))))?.id ?? 0
+    }
+
     func encodeReply(_ reply: Reply) -> [UInt8] { reply.encode() }
 
     func decodeControl(_ body: [UInt8]) throws -> Control {

@@ -40,7 +40,12 @@ final class Connection: @unchecked Sendable {
             socket = try Socket(.dealer)
             try socket.setHighWaterMarks(send: 0, receive: 0)
             try socket.setReconnectInterval(100, max: 1000)
-            if let curve {
+            if var curve {
+                if curve.publicKey.isEmpty {
+                    // No pair of its own: a fresh one, enough when the broker has no allow-list.
+                    let pair = try Curve.keyPair()
+                    (curve.publicKey, curve.secretKey) = (pair.publicKey, pair.secretKey)
+                }
                 try socket.makeCurveClient(serverKey: curve.serverPublicKey, publicKey: curve.publicKey,
                                            secretKey: curve.secretKey)
             }

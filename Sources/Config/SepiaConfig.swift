@@ -94,5 +94,9 @@ public struct SepiaConfig: Sendable, Equatable {
         public var allowedWorkerKeys: [String] = []
         public var clientPublicKey = ""
         public var clientSecretKey = ""
+        /// A worker process's own key pair; empty: a fresh pair at each start (fine without
+        /// a worker allow-list).
+        public var workerPublicKey = ""
+        public var workerSecretKey = ""
     }
 }

@@ -123,9 +123,13 @@ public struct Setting: Sendable {
         Setting("security", "allowed_worker_keys", .strings(\.security.allowedWorkerKeys),
                 "Worker public keys the broker accepts; empty: any worker with the server key"),
         string("security", "client_public_key", \.security.clientPublicKey,
-               "This client's or worker's CURVE public key (Z85)"),
+               "This client's CURVE public key (Z85); empty: a fresh key pair per connection"),
         string("security", "client_secret_key", \.security.clientSecretKey,
-               "This client's or worker's CURVE secret key (Z85)"),
+               "This client's CURVE secret key (Z85)"),
+        string("security", "worker_public_key", \.security.workerPublicKey,
+               "This worker process's CURVE public key (Z85); empty: a fresh key pair per start"),
+        string("security", "worker_secret_key", \.security.workerSecretKey,
+               "This worker process's CURVE secret key (Z85)"),
     ]
 
     /// The sections, in file order.

@@ -36,12 +36,16 @@ final class ClusterHarness: @unchecked Sendable {
         URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
     }
 
+    /// `dataRoot`: an existing folder to keep the shards in (a small tmpfs, say); by default a
+    /// fresh temp folder.
     init(workers: Int = 1, threads: Int = 1, shards: Int = 16, classes: String? = nil,
-         environment: [String: String] = [:]) throws {
-        dataRoot = FileManager.default.temporaryDirectory.appendingPathComponent("sepia-it-\(UUID().uuidString)")
+         environment: [String: String] = [:], dataRoot root: URL? = nil) throws {
+        dataRoot = root ?? FileManager.default.temporaryDirectory.appendingPathComponent("sepia-it-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: dataRoot, withIntermediateDirectories: true)
         classesDir = classes ?? Self.repoRoot.appendingPathComponent("classes").path
-        logFile = dataRoot.appendingPathComponent("cluster.log")
+        // Outside a given data root: a full disk there must not silence the log.
+        logFile = root == nil ? dataRoot.appendingPathComponent("cluster.log")
+            : FileManager.default.temporaryDirectory.appendingPathComponent("sepia-it-\(UUID().uuidString).log")
         _ = FileManager.default.createFile(atPath: logFile.path, contents: nil)
         logHandle = FileHandle(forWritingAtPath: logFile.path)!
         self.shards = shards
@@ -53,12 +57,17 @@ final class ClusterHarness: @unchecked Sendable {
     deinit {
         stop()
         try? FileManager.default.removeItem(at: dataRoot)
+        try? FileManager.default.removeItem(at: logFile)
     }
 
-    private func environment() -> [String: String] {
+    /// The process environment, then the harness's, then `overrides` (one process's own).
+    private func environment(_ overrides: [String: String] = [:]) -> [String: String] {
         var env = ProcessInfo.processInfo.environment
         env["SEPIA_BROKER_HEARTBEAT_INTERVAL_MS"] = env["SEPIA_BROKER_HEARTBEAT_INTERVAL_MS"] ?? "100"
+        // The broker gives a busy slot this much extra silence: keep failover quick in tests.
+        env["SEPIA_LUA_TIME_LIMIT_MS"] = env["SEPIA_LUA_TIME_LIMIT_MS"] ?? "1000"
         for (k, v) in extraEnvironment { env[k] = v }
+        for (k, v) in overrides { env[k] = v }
         return env
     }
 
@@ -80,12 +89,12 @@ final class ClusterHarness: @unchecked Sendable {
     }
 
     @discardableResult
-    func addWorker(threads: Int = 1) throws -> Process {
+    func addWorker(threads: Int = 1, environment overrides: [String: String] = [:]) throws -> Process {
         let p = Process()
         p.executableURL = Self.binDir.appendingPathComponent("sepia-osd")
         p.arguments = ["--broker", workerEndpoint, "--data", dataRoot.path, "--threads", String(threads),
                        "--classes", classesDir]
-        p.environment = environment()
+        p.environment = environment(overrides)
         p.standardOutput = logHandle
         p.standardError = logHandle
         try p.run()
@@ -124,11 +133,27 @@ final class ClusterHarness: @unchecked Sendable {
         if p.isRunning { Foundation.kill(p.processIdentifier, SIGKILL); p.waitUntilExit() }
     }
 
-    func client(timeout: Duration = .seconds(10), retries: Int = 5) throws -> SepiaClient {
+    func client(timeout: Duration = .seconds(10), retries: Int = 5, curve: CurveClientKeys? = nil) throws -> SepiaClient {
         var o = ClientOptions(endpoint: clientEndpoint)
         o.timeout = timeout
         o.retries = retries
+        o.curve = curve ?? defaultCurve
         return try SepiaClient(options: o)
+    }
+
+    /// The client keys named by the harness environment (SEPIA_SECURITY_*), if CURVE is on.
+    private var defaultCurve: CurveClientKeys? {
+        guard let server = extraEnvironment["SEPIA_SECURITY_CURVE_SERVER_PUBLIC_KEY"], !server.isEmpty else { return nil }
+        return CurveClientKeys(serverPublicKey: server,
+                               publicKey: extraEnvironment["SEPIA_SECURITY_CLIENT_PUBLIC_KEY"] ?? "",
+                               secretKey: extraEnvironment["SEPIA_SECURITY_CLIENT_SECRET_KEY"] ?? "")
+    }
+
+    /// The broker's status document.
+    func statusDocument() async throws -> [String: Any] {
+        let c = try client(timeout: .seconds(2), retries: 2)
+        defer { c.close() }
+        return try JSONSerialization.jsonObject(with: Data(try await c.status())) as? [String: Any] ?? [:]
     }
 
     /// Polls the broker's status until `slots` worker slots are registered and every shard

@@ -101,7 +101,7 @@ final class BrokerLoop {
             } catch {
                 let failure = error as? any ResultCodeError
                     ?? SepiaError(.EBADMSG, .decode, "malformed request: \(error)")
-                replyError(to: identity, requestID: 0, failure)
+                replyError(to: identity, requestID: codec.requestID(ofRefused: body), failure)
             }
         } else if frames.count == 4, frames[1].isEmpty, frames[2] == BrokerFrames.admin {
             answerAdmin(identity, frames[3])

@@ -86,10 +86,17 @@ public final class BrokerService: @unchecked Sendable {
         try socket.setRouterMandatory(true)
         // A restarted worker (same slot name) replaces its stale connection.
         try socket.setRouterHandover(true)
-        try socket.setMaxMessageSize(Int64(settings.maxFrameBytes))
+        try socket.setMaxMessageSize(Self.transportLimit(maxFrameBytes: settings.maxFrameBytes))
         // Deep enough for every client's in-flight window; beyond it sends fail and are counted.
         try socket.setHighWaterMarks(send: 100_000, receive: 100_000)
         return socket
+    }
+
+    /// libzmq disconnects a peer whose frame is above this, without a word. Up to it a frame is
+    /// read and the decoder refuses one above `maxFrameBytes` with a -EMSGSIZE reply, so a client
+    /// just past the bound learns why; far past it, the connection is dropped unread (memory).
+    static func transportLimit(maxFrameBytes: Int) -> Int64 {
+        Int64(min(maxFrameBytes, Int(Int32.max))) * 2 + (1 << 20)
     }
 
     deinit { stop() }

@@ -21,6 +21,33 @@ struct RequestExecutor {
     let settings: OSDSettings
     let logSink: @Sendable (LogRecord) -> Void
 
+    /// The omap bounds are per request (`limits.max_omap_*_per_request`); storage checks each op,
+    /// so a request of several omap writes is checked here as a whole, before anything runs.
+    func omapBoundsError(_ ops: [Op]) -> SepiaError? {
+        var writes = 0, entries = 0, bytes = 0
+        for op in ops {
+            switch op {
+            case .omapSet(let list):
+                writes += 1
+                entries += list.count
+                bytes += list.reduce(0) { $0 + $1.key.count + $1.value.count }
+            case .omapRemoveKeys(let keys):
+                writes += 1
+                entries += keys.count
+            default:
+                continue
+            }
+        }
+        guard writes > 1 else { return nil }
+        if entries > settings.maxOmapEntriesPerRequest {
+            return SepiaError(.E2BIG, .limit, "omap writes of \(entries) keys in one request exceed the per-request limit of \(settings.maxOmapEntriesPerRequest)")
+        }
+        if bytes > settings.maxOmapBytesPerRequest {
+            return SepiaError(.E2BIG, .limit, "omap writes of \(bytes) bytes in one request exceed the per-request limit of \(settings.maxOmapBytesPerRequest)")
+        }
+        return nil
+    }
+
     /// Executes `request` on `store`. Any failure becomes a reply; nothing throws out.
     func execute(_ request: Request, on store: ShardStore, receivedAt: ContinuousClock.Instant) -> Execution {
         let recordKey: Bytes? = request.client.isEmpty ? nil : ShardStore.recordKey(client: request.client, requestID: request.id)
@@ -37,6 +64,7 @@ struct RequestExecutor {
             Execution(reply: Reply(id: request.id, rc: error.rc, results: results, error: error.info, logs: logs).encode(),
                       needsSync: false, failed: true)
         }
+        if let error = omapBoundsError(request.ops) { return failed(error) }
         let txn: ShardTransaction
         do {
             txn = try store.transaction(oid: request.oid, readOnly: readOnly)

@@ -1,6 +1,7 @@
 // Maps the configuration file's sections onto a worker's settings.
 import Codec
 import Config
+import ZeroMQ
 
 extension OSDSettings {
     public init(config c: SepiaConfig, name: String? = nil) {
@@ -30,7 +31,13 @@ extension OSDSettings {
         maxPixels = c.imaging.maxPixels
         imagePolicyDirectory = c.imaging.policyDir.isEmpty ? nil : c.imaging.policyDir
         curveServerPublicKey = c.security.curveServerPublicKey
-        curvePublicKey = c.security.clientPublicKey
-        curveSecretKey = c.security.clientSecretKey
+        // A worker presents its own pair, never the client one, so a shared file cannot let a
+        // client key register as a worker. No pair configured: one fresh pair per process.
+        curvePublicKey = c.security.workerPublicKey
+        curveSecretKey = c.security.workerSecretKey
+        if !curveServerPublicKey.isEmpty && curvePublicKey.isEmpty, let pair = try? Curve.keyPair() {
+            curvePublicKey = pair.publicKey
+            curveSecretKey = pair.secretKey
+        }
     }
 }

@@ -30,6 +30,7 @@ final class WorkerSlot: @unchecked Sendable {
     private var pendingOpen: Set<UInt32> = []
     private var shardCount: UInt32 = 0
     private var epoch: UInt64 = 0
+    private var lastRepairAttempt = ContinuousClock.now
     private var lastHeardFromBroker = ContinuousClock.now
     private var lastSentHeartbeat = ContinuousClock.now
     private var lastOpenAttempt = ContinuousClock.now
@@ -130,7 +131,10 @@ final class WorkerSlot: @unchecked Sendable {
             lastStatsReport = now
             sendControl(.stats(latencies.report()))
         }
-        if now - lastHeardFromBroker > heartbeatInterval * settings.heartbeatLiveness {
+        // Frames already waiting mean the silence was our own (a long request): read them
+        // first; if the broker did drop us meanwhile, its `disconnect` fences us.
+        if now - lastHeardFromBroker > heartbeatInterval * settings.heartbeatLiveness,
+           !((try? socket.waitReadable(timeoutMillis: 0)) ?? false) {
             // The broker is gone or thinks we are: stop serving (fencing) and re-register.
             logger.warning("slot \(index): broker silent; closing shards and re-registering")
             closeAll()
@@ -138,6 +142,7 @@ final class WorkerSlot: @unchecked Sendable {
             return
         }
         if !pendingOpen.isEmpty && now - lastOpenAttempt > .milliseconds(100) { openPending() }
+        if now - lastRepairAttempt > .seconds(1) { reopenFailedShards() }
 
         guard try socket.waitReadable(timeoutMillis: 100) else { return }
         var round = Round()
@@ -146,6 +151,8 @@ final class WorkerSlot: @unchecked Sendable {
             guard let kind = frames.first else { continue }
             if kind == Frames.dispatch, frames.count == 3 {
                 handleDispatch(tag: frames[1], body: frames[2], into: &round)
+                // A round of slow requests must not silence the slot.
+                if ContinuousClock.now - lastSentHeartbeat >= heartbeatInterval { sendControl(.heartbeat(epoch: epoch)) }
             } else if kind == Frames.control, frames.count == 2 {
                 flush(&round)
                 handleControl(frames[1])
@@ -261,6 +268,30 @@ final class WorkerSlot: @unchecked Sendable {
         case .ready, .opened, .released, .stats:
             logger.warning("slot \(index): unexpected control message from broker")
         }
+    }
+
+    /// A shard whose write failed (disk full) refuses writes until reopened. Once its file
+    /// system has room again, close it and open it afresh; until then it keeps serving reads
+    /// and answering writes with the failure (-ENOSPC), which says more than "not open".
+    private func reopenFailedShards() {
+        lastRepairAttempt = .now
+        for (shard, store) in shards where store.hasFailedWrite && Self.hasRoom(shardPath(shard)) {
+            shards.removeValue(forKey: shard)  // the last reference: LevelDB closes
+            do {
+                shards[shard] = try ShardStore(path: shardPath(shard), options: storeOptions())
+                logger.info("slot \(index): shard \(shard) reopened after a failed write")
+            } catch {
+                logger.warning("slot \(index): shard \(shard) not reopened yet: \(error)")
+                pendingOpen.insert(shard)
+            }
+        }
+    }
+
+    /// At least 4 MiB free where `path` lives.
+    private static func hasRoom(_ path: String) -> Bool {
+        var fs = statvfs()
+        guard statvfs(path, &fs) == 0 else { return false }
+        return UInt64(fs.f_bavail) * UInt64(fs.f_frsize) >= 4 << 20
     }
 
     private func openPending() {

@@ -11,6 +11,10 @@ public struct RoutingSettings: Sendable, Equatable {
     public var shardQueueMax: Int
     /// Requests one client may have in the broker (queued or at a worker); beyond it: EBUSY.
     public var clientInflightMax: Int
+    /// Extra silence allowed to a slot with requests in flight: a worker thread cannot
+    /// heartbeat while it runs one request, which may take this long (the Lua time limit).
+    /// Without it, one slow script would get a healthy slot declared dead.
+    public var busyGraceMillis: UInt64 = 0
 
     public init(shardCount: Int = 64, heartbeatIntervalMillis: UInt64 = 500, heartbeatLiveness: UInt64 = 4,
                 shardQueueMax: Int = 1024, clientInflightMax: Int = 4096) {
@@ -24,4 +28,6 @@ public struct RoutingSettings: Sendable, Equatable {
     var heartbeatIntervalNanos: UInt64 { heartbeatIntervalMillis * 1_000_000 }
     /// How long a slot may stay silent before it is declared dead.
     var silenceLimitNanos: UInt64 { heartbeatIntervalNanos * heartbeatLiveness }
+    /// The same for a slot that is running requests.
+    var busySilenceLimitNanos: UInt64 { silenceLimitNanos + busyGraceMillis * 1_000_000 }
 }

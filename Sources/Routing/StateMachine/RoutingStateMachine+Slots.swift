@@ -72,7 +72,10 @@ extension RoutingStateMachine {
     /// answered. Call it at least a few times per heartbeat interval.
     public mutating func tick(now: UInt64) -> [RoutingAction] {
         var actions: [RoutingAction] = []
-        let silent = slots.filter { now > $0.value.lastHeard && now - $0.value.lastHeard > settings.silenceLimitNanos }
+        let silent = slots.filter { _, record in
+            let limit = record.inflight.isEmpty ? settings.silenceLimitNanos : settings.busySilenceLimitNanos
+            return now > record.lastHeard && now - record.lastHeard > limit
+        }
         for slot in silent.keys.sorted() {
             actions += slotGone(slot, reason: "silent for \(settings.heartbeatLiveness) heartbeats", now: now)
         }

@@ -31,6 +31,9 @@ public final class ShardStore {
     /// After a failed LevelDB write the database refuses further writes (LevelDB keeps the
     /// background error); we remember it so every later write fails fast with the same cause.
     private var writeFailure: SepiaError?
+    /// True once a write failed (disk full, I/O): only closing and reopening the shard, which
+    /// replays its log, lets it write again.
+    public var hasFailedWrite: Bool { writeFailure != nil }
 
     /// Opens (creating if missing) the shard at `path`. Throws kind `.storage`: EACCES
     /// (permission), EBUSY (already open), EIO (corruption or I/O), ENOSPC.

@@ -170,6 +170,18 @@ import Testing
         #expect(h.machine.snapshot(now: h.now).unownedShards == 8)
     }
 
+    @Test func busySlotGetsTheGraceBeforeItIsDead() {
+        var settings = RoutingSettings(shardCount: 8, heartbeatIntervalMillis: 100, heartbeatLiveness: 3)
+        settings.busyGraceMillis = 1000
+        var h = RoutingHarness(settings)
+        h.ready("a"); h.settle()
+        h.request(id: 1, oid: "x")  // in flight at a: a cannot heartbeat while it runs it
+        h.advance(millis: 1300)
+        #expect(h.machine.snapshot(now: h.now).slots.count == 1)  // 300 ms + 1000 ms grace: alive
+        h.advance(millis: 1)
+        #expect(h.machine.snapshot(now: h.now).slots.isEmpty)
+    }
+
     @Test func reRegisteringSlotIsTreatedAsRestarted() {
         var h = RoutingHarness()
         h.ready("a"); h.settle()

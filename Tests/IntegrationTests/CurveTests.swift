@@ -1,0 +1,120 @@
+// CURVE end to end through the real processes: the allow-lists decide which clients are served
+// and which workers are given shards, and a client that speaks plain TCP gets nothing.
+import Client
+import Codec
+import Foundation
+import Testing
+import ZeroMQ
+
+@Suite(.serialized) struct CurveTests {
+    typealias KeyPair = (publicKey: String, secretKey: String)
+
+    static func environment(server: KeyPair, client: KeyPair, worker: KeyPair) -> [String: String] {
+        [
+            "SEPIA_SECURITY_CURVE_SERVER_PUBLIC_KEY": server.publicKey,
+            "SEPIA_SECURITY_CURVE_SERVER_SECRET_KEY": server.secretKey,
+            "SEPIA_SECURITY_ALLOWED_CLIENT_KEYS": client.publicKey,
+            "SEPIA_SECURITY_ALLOWED_WORKER_KEYS": worker.publicKey,
+            "SEPIA_SECURITY_CLIENT_PUBLIC_KEY": client.publicKey,
+            "SEPIA_SECURITY_CLIENT_SECRET_KEY": client.secretKey,
+            "SEPIA_SECURITY_WORKER_PUBLIC_KEY": worker.publicKey,
+            "SEPIA_SECURITY_WORKER_SECRET_KEY": worker.secretKey,
+        ]
+    }
+
+    /// A client that must get no service: its request times out.
+    static func expectNoService(_ options: ClientOptions, _ what: String) async throws {
+        let c = try SepiaClient(options: options)
+        defer { c.close() }
+        do {
+            try await c.put(oid: Array("intruder".utf8), data: Array(what.utf8))
+            Issue.record("\(what) was served")
+        } catch {
+            #expect(error.rc == Errno.ETIMEDOUT.rc, "\(what): \(error)")
+        }
+    }
+
+    /// Options for a short-lived client that gives up quickly.
+    static func impatient(_ endpoint: String, curve: CurveClientKeys? = nil) -> ClientOptions {
+        var options = ClientOptions(endpoint: endpoint)
+        options.timeout = .milliseconds(700)
+        options.retries = 0
+        options.curve = curve
+        return options
+    }
+
+    static func authRejected(_ cluster: ClusterHarness) async throws -> Int {
+        (try await cluster.statusDocument()["authRejected"] as? Int) ?? -1
+    }
+
+    @Test(.enabled(if: Curve.isAvailable, "libzmq built without CURVE"))
+    func allowListsGateClientsAndWorkers() async throws {
+        let server = try Curve.keyPair(), client = try Curve.keyPair(), worker = try Curve.keyPair()
+        let stranger = try Curve.keyPair()
+        let cluster = try ClusterHarness(workers: 1, shards: 8,
+                                         environment: Self.environment(server: server, client: client, worker: worker))
+        try await cluster.waitReady(slots: 1)
+        let allowed = try cluster.client(timeout: .seconds(5))
+        try await allowed.put(oid: Array("secret".utf8), data: Array("v1".utf8))
+        #expect(try await allowed.get(oid: Array("secret".utf8)) == Array("v1".utf8))
+
+        var options = Self.impatient(cluster.clientEndpoint)
+        // Plain TCP against a CURVE socket: the handshake never completes.
+        try await Self.expectNoService(options, "a plaintext client")
+        // The right server key, a key pair nobody allowed.
+        options.curve = CurveClientKeys(serverPublicKey: server.publicKey, publicKey: stranger.publicKey,
+                                        secretKey: stranger.secretKey)
+        try await Self.expectNoService(options, "a client with an unknown key")
+        // A worker's key is not a client's key: the domains have separate lists.
+        options.curve = CurveClientKeys(serverPublicKey: server.publicKey, publicKey: worker.publicKey,
+                                        secretKey: worker.secretKey)
+        try await Self.expectNoService(options, "a client presenting the worker key")
+        // A fresh pair (no key configured) is refused too while an allow-list exists.
+        options.curve = CurveClientKeys(serverPublicKey: server.publicKey, publicKey: "", secretKey: "")
+        try await Self.expectNoService(options, "a client with a fresh key pair")
+        #expect(try await Self.authRejected(cluster) >= 3)
+
+        // The allowed client was never disturbed.
+        try await allowed.put(oid: Array("secret".utf8), data: Array("v2".utf8))
+        #expect(try await allowed.get(oid: Array("secret".utf8)) == Array("v2".utf8))
+
+        // Workers with a stranger's key, or with the client's key, are refused and get no shards.
+        let before = try await Self.authRejected(cluster)
+        try cluster.addWorker(environment: ["SEPIA_SECURITY_WORKER_PUBLIC_KEY": stranger.publicKey,
+                                            "SEPIA_SECURITY_WORKER_SECRET_KEY": stranger.secretKey])
+        try cluster.addWorker(environment: ["SEPIA_SECURITY_WORKER_PUBLIC_KEY": client.publicKey,
+                                            "SEPIA_SECURITY_WORKER_SECRET_KEY": client.secretKey])
+        let deadline = ContinuousClock.now + .seconds(15)
+        while try await Self.authRejected(cluster) < before + 2 && ContinuousClock.now < deadline {
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        #expect(try await Self.authRejected(cluster) >= before + 2, "both workers refused")
+        let workers = try await cluster.statusDocument()["workers"] as? [[String: Any]] ?? []
+        #expect(workers.count == 1, "only the allowed worker is registered: \(workers)")
+        #expect((workers.first?["shards"] as? [Int])?.count == 8)
+        #expect(try await allowed.get(oid: Array("secret".utf8)) == Array("v2".utf8))
+
+        // A second worker with the allowed key joins and takes shards: the list is what decides.
+        try cluster.addWorker()
+        try await cluster.waitReady(slots: 2)
+        let serving = try await cluster.statusDocument()["workers"] as? [[String: Any]] ?? []
+        #expect(serving.allSatisfy { (($0["shards"] as? [Int])?.count ?? 0) > 0 }, "\(serving)")
+        for i in 0..<16 { try await allowed.put(oid: Array("after-\(i)".utf8), data: [UInt8(i)]) }
+        for i in 0..<16 { #expect(try await allowed.get(oid: Array("after-\(i)".utf8)) == [UInt8(i)]) }
+    }
+
+    @Test(.enabled(if: Curve.isAvailable, "libzmq built without CURVE"))
+    func withoutAllowListsAnyKeyPairIsServedEncrypted() async throws {
+        let server = try Curve.keyPair()
+        // No allow-lists and no configured pairs: clients and workers make fresh ones.
+        let cluster = try ClusterHarness(workers: 1, shards: 4, environment: [
+            "SEPIA_SECURITY_CURVE_SERVER_PUBLIC_KEY": server.publicKey,
+            "SEPIA_SECURITY_CURVE_SERVER_SECRET_KEY": server.secretKey,
+        ])
+        try await cluster.waitReady(slots: 1)
+        let c = try cluster.client(timeout: .seconds(5))
+        try await c.put(oid: Array("open".utf8), data: Array("x".utf8))
+        #expect(try await c.get(oid: Array("open".utf8)) == Array("x".utf8))
+        try await Self.expectNoService(Self.impatient(cluster.clientEndpoint), "a plaintext client")
+    }
+}
