@@ -51,6 +51,9 @@ final class Connection: @unchecked Sendable {
             }
             try socket.connect(endpoint)
         } catch {
+            if error.errno == EINVAL {
+                throw .connection("'\(endpoint)' is not a broker endpoint (expected tcp://HOST:PORT, e.g. tcp://127.0.0.1:7700)")
+            }
             throw .connection("cannot connect to \(endpoint): \(error)")
         }
         do { wake = try WakeupSignal() } catch { throw .connection("\(error)") }

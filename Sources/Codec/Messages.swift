@@ -218,6 +218,25 @@ public enum Control: Sendable, Equatable {
     case released(epoch: UInt64, shards: [UInt32])
     /// Either way: goodbye (graceful leave, or the broker refusing/fencing a worker).
     case disconnect(reason: String)
+    /// Worker -> broker, every few seconds: latency by handler/class since the slot started.
+    case stats([HandlerStats])
+}
+
+/// How one handler (`exec:NAME`), class method (`call:CLASS.METHOD`) or plain op request
+/// (`ops`) has fared on a worker slot.
+public struct HandlerStats: Sendable, Equatable {
+    public var name: String
+    public var count: UInt64
+    public var errors: UInt64
+    public var p50Micros: UInt64
+    public var p99Micros: UInt64
+    public init(name: String, count: UInt64, errors: UInt64, p50Micros: UInt64, p99Micros: UInt64) {
+        self.name = name
+        self.count = count
+        self.errors = errors
+        self.p50Micros = p50Micros
+        self.p99Micros = p99Micros
+    }
 }
 
 public struct ReadyInfo: Sendable, Equatable {

@@ -77,6 +77,9 @@ enum Fixtures {
         .released(epoch: 5, shards: [7]),
         .disconnect(reason: "fenced: stale epoch"),
         .disconnect(reason: ""),
+        .stats([]),
+        .stats([HandlerStats(name: "call:imgserv.thumb", count: 200, errors: 1, p50Micros: 41_000, p99Micros: 90_000),
+                HandlerStats(name: "ops", count: UInt64.max, errors: 0, p50Micros: 80, p99Micros: 300)]),
     ]
 
     /// A request built as a generic map, so tests can put any value in any field.

@@ -7,8 +7,11 @@ import Testing
 @Suite(.serialized) struct ClusterTests {
     /// Appends a unique token per request to one of a few objects, with retries; returns the
     /// tokens whose requests were acknowledged.
+    /// `ops` turns a token into the request's ops (a plain append by default); with
+    /// `echoesToken`, a reply counts as acknowledged only if its first output is the token.
     static func appendStream(_ client: SepiaClient, count: Int, objects: Int, window: Int = 16,
-                             during: (@Sendable (Int) -> Void)? = nil) async -> (acked: [String: String], failed: Int) {
+                             ops: @escaping @Sendable (Bytes) -> [Op] = { [.append(data: $0)] }, echoesToken: Bool = false,
+                             during: @escaping @Sendable (Int) async -> Void) async -> (acked: [String: String], failed: Int) {
         let acked = Mutex2<[String: String]>([:])
         let failed = Mutex2<Int>(0)
         await withTaskGroup(of: Void.self) { group in
@@ -19,12 +22,13 @@ import Testing
                         let token = "t\(i);"
                         let oid = "stream-\(i % objects)"
                         do {
-                            let reply = try await client.send(oid: Array(oid.utf8), ops: [.append(data: Array(token.utf8))])
-                            if reply.rc >= 0 { acked.with { $0[token] = oid } } else { failed.with { $0 += 1 } }
+                            let reply = try await client.send(oid: Array(oid.utf8), ops: ops(Array(token.utf8)))
+                            let echoed = !echoesToken || reply.results.first == .output(rc: 0, data: Array(token.utf8))
+                            if reply.rc >= 0 && echoed { acked.with { $0[token] = oid } } else { failed.with { $0 += 1 } }
                         } catch {
                             failed.with { $0 += 1 }
                         }
-                        during?(i)
+                        await during(i)
                         i += window
                     }
                 }
@@ -67,6 +71,19 @@ import Testing
         var names: [String] = []
         try await client.listObjects(prefix: Array("obj-".utf8)) { names += $0.map { String(decoding: $0, as: UTF8.self) } }
         #expect(Set(names) == Set((0..<60).map { "obj-\($0)" }))
+
+        // Workers report latency by handler/class; status shows it within a few seconds.
+        for i in 0..<5 { _ = try await client.call(oid: Array("obj-\(i)".utf8), className: "hash", method: "sha256") }
+        let deadline = ContinuousClock.now + .seconds(15)
+        var handlers: [String: Int] = [:]
+        while handlers["call:hash.sha256"] != 5 && ContinuousClock.now < deadline {
+            let status = try JSONSerialization.jsonObject(with: Data(try await client.status())) as! [String: Any]
+            handlers = Dictionary(((status["handlers"] as? [[String: Any]]) ?? []).map { ($0["name"] as! String, $0["count"] as! Int) },
+                                  uniquingKeysWith: +)
+            if handlers["call:hash.sha256"] != 5 { try await Task.sleep(for: .milliseconds(100)) }
+        }
+        #expect(handlers["call:hash.sha256"] == 5)
+        #expect(handlers["ops"] ?? 0 >= 120, "60 puts and 60 gets")
     }
 
     @Test func workerKilledMidStreamLosesNothing() async throws {

@@ -11,6 +11,8 @@ struct BrokerMetrics: Sendable {
     /// Replies whose client was gone (ZMQ_ROUTER_MANDATORY said unroutable) or not keeping up.
     var undeliverable: UInt64 = 0
     var latency: [SlotID: LatencyReservoir] = [:]
+    /// What each slot last reported of its handlers (`stats` control messages).
+    var handlers: [SlotID: [HandlerStats]] = [:]
     private(set) var requestsPerSecond: Double = 0
     private var rateWindowStart: UInt64 = 0
     private var rateWindowRequests: UInt64 = 0
@@ -32,5 +34,6 @@ struct BrokerMetrics: Sendable {
         rateWindowStart = now
         rateWindowRequests = requests
         latency = latency.filter { liveSlots.contains($0.key) }
+        handlers = handlers.filter { liveSlots.contains($0.key) }
     }
 }

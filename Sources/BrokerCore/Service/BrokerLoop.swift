@@ -154,7 +154,9 @@ final class BrokerLoop {
         switch frames[1] {
         case BrokerFrames.control where frames.count == 3:
             do {
-                perform(machine.controlArrived(from: slot, try codec.decodeControl(frames[2]), now: now))
+                let control = try codec.decodeControl(frames[2])
+                if case .stats(let handlers) = control { metrics.handlers[slot] = handlers }
+                perform(machine.controlArrived(from: slot, control, now: now))
             } catch {
                 logger.warning("undecodable control from \(slot): \(error)")
             }

@@ -1,4 +1,5 @@
 // The admin "status" document (JSON, so it does not depend on the wire codec).
+import Codec
 import Foundation
 import Routing
 
@@ -30,6 +31,16 @@ public struct BrokerStatus: Codable, Sendable, Equatable {
         public var latencyMicros: LatencySummary
     }
 
+    /// One handler, class method or plain op request across the live slots: counts summed,
+    /// p50 the count-weighted mean of the slots' p50s, p99 the largest slot p99.
+    public struct Handler: Codable, Sendable, Equatable {
+        public var name: String
+        public var count: UInt64
+        public var errors: UInt64
+        public var p50Micros: UInt64
+        public var p99Micros: UInt64
+    }
+
     public struct Queues: Codable, Sendable, Equatable {
         public var total: Int
         /// Shard number (as a string: JSON keys) -> waiting requests; only non-empty queues.
@@ -53,6 +64,8 @@ public struct BrokerStatus: Codable, Sendable, Equatable {
     public var undeliverable: UInt64
     /// CURVE handshakes refused by the allow-lists.
     public var authRejected: UInt64
+    /// Latency by handler/class, as the workers report it.
+    public var handlers: [Handler] = []
 
     public static let empty = BrokerStatus(
         clientEndpoint: "", workerEndpoint: "", epoch: 0, shardCount: 0, unownedShards: 0, workers: [],
@@ -80,6 +93,23 @@ extension BrokerStatus {
                   requestsPerSecond: metrics.requestsPerSecond, repliesForwarded: metrics.forwarded,
                   errorsByKind: Dictionary(uniqueKeysWithValues: metrics.errorsByKind.map { ($0.key.rawValue, $0.value) }),
                   lateRepliesDropped: snapshot.lateRepliesDropped, malformedFrames: metrics.malformedFrames,
-                  undeliverable: metrics.undeliverable, authRejected: authRejected)
+                  undeliverable: metrics.undeliverable, authRejected: authRejected,
+                  handlers: Self.merge(metrics.handlers.values.flatMap { $0 }))
+    }
+
+    static func merge(_ reports: [HandlerStats]) -> [Handler] {
+        var byName: [String: (count: UInt64, errors: UInt64, weighted: Double, p99: UInt64)] = [:]
+        for r in reports {
+            var e = byName[r.name] ?? (0, 0, 0, 0)
+            e.count += r.count
+            e.errors += r.errors
+            e.weighted += Double(r.p50Micros) * Double(r.count)
+            e.p99 = max(e.p99, r.p99Micros)
+            byName[r.name] = e
+        }
+        return byName.map { name, e in
+            Handler(name: name, count: e.count, errors: e.errors,
+                    p50Micros: e.count > 0 ? UInt64(e.weighted / Double(e.count)) : 0, p99Micros: e.p99)
+        }.sorted { $0.count > $1.count }
     }
 }

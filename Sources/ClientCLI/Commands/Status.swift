@@ -50,6 +50,16 @@ enum StatusReport {
                          f("inflight"), f("replies"), micros("p50"), micros("p99")])
         }
         lines += Table.render(rows)
+        let handlers = (doc["handlers"] as? [[String: Any]]) ?? []
+        if !handlers.isEmpty {
+            lines.append("")
+            var table = [["HANDLER", "CALLS", "ERRORS", "P50 µs", "P99 µs"]]
+            for h in handlers {
+                func f(_ k: String) -> String { h[k].map { "\($0)" } ?? "-" }
+                table.append([f("name"), f("count"), f("errors"), f("p50Micros"), f("p99Micros")])
+            }
+            lines += Table.render(table)
+        }
         if let errors = doc["errorsByKind"] as? [String: Any], !errors.isEmpty {
             lines.append("")
             lines.append("errors   " + errors.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", "))

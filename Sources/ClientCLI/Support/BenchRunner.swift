@@ -90,62 +90,115 @@ final class Counter: @unchecked Sendable {
     var value: Int { lock.withLock { n } }
 }
 
+enum Median {
+    static func of(_ values: [Double]) -> Double {
+        let v = values.filter { !$0.isNaN }.sorted()
+        guard !v.isEmpty else { return .nan }
+        return v.count % 2 == 1 ? v[v.count / 2] : (v[v.count / 2 - 1] + v[v.count / 2]) / 2
+    }
+}
+
 /// Collects bench results; prints tables as they come, or one JSON document at the end.
+/// Every figure is the median over rounds; a ratio is the median of the per-round ratios of
+/// figures measured side by side, which cancels most of a noisy machine's drift.
 struct BenchReport {
     let json: Bool
     private var doc: [String: Any] = [:]
 
-    init(json: Bool) {
+    init(json: Bool, rounds: Int, seconds: Double) {
         self.json = json
         doc["date"] = ISO8601DateFormatter().string(from: Date())
         doc["cores"] = ProcessInfo.processInfo.activeProcessorCount
+        doc["rounds"] = rounds
+        doc["seconds_per_measurement"] = seconds
     }
 
-    mutating func latencyRow(_ name: String, _ r: LatencyResult, baseline: LatencyResult?) {
-        var entry: [String: Any] = ["p50_us": r.p50, "p99_us": r.p99, "p999_us": r.p999, "requests": r.count]
-        if let b = baseline { entry["p50_ratio_to_echo"] = r.p50 / b.p50 }
-        doc["latency_\(name)"] = entry
-        guard !json else { return }
-        var line = String(format: "%-6@ sequential latency  p50 %7.1f µs  p99 %7.1f µs  p99.9 %7.1f µs", name as NSString, r.p50, r.p99, r.p999)
-        if let b = baseline { line += String(format: "   p50 = %.2f× echo", r.p50 / b.p50) }
-        print(line)
+    private static func ratios(_ a: [Double], _ b: [Double]) -> Double {
+        Median.of(zip(a, b).map { $1 / $0 })
     }
 
-    mutating func throughputTable(_ rows: [(Int, Double, Double)], names: (String, String)) {
-        doc["throughput"] = rows.map { ["window": $0.0, names.0: $0.1, names.1: $0.2.isNaN ? NSNull() : $0.2] as [String: Any] }
-        guard !json else { return }
-        var table = [["window", names.0]]
-        let hasSecond = !names.1.isEmpty
-        if hasSecond { table[0] += [names.1, "ratio"] }
-        for (w, a, b) in rows {
-            var row = ["\(w)", String(format: "%.0f", a)]
-            if hasSecond { row += [String(format: "%.0f", b), String(format: "%.2f", b / a)] }
+    private static func f(_ v: Double, _ digits: Int = 0) -> String {
+        v.isNaN ? "-" : String(format: "%.\(digits)f", v)
+    }
+
+    /// Sequential latency of each kind; the first is the baseline of the ratio column.
+    mutating func latency(names: [String], _ results: [[LatencyResult]], requests: Int) {
+        var table = [["latency, µs", "p50", "p99", "p99.9"] + (names.count > 1 ? ["p50 / \(names[0])"] : [])]
+        var entries: [String: Any] = [:]
+        let base = results[0].map(\.p50)
+        for (name, rs) in zip(names, results) {
+            let p50 = Median.of(rs.map(\.p50)), p99 = Median.of(rs.map(\.p99)), p999 = Median.of(rs.map(\.p999))
+            var entry: [String: Any] = ["p50_us": p50, "p99_us": p99, "p999_us": p999, "p50_us_rounds": rs.map(\.p50)]
+            var row = [name, Self.f(p50, 1), Self.f(p99, 1), Self.f(p999, 1)]
+            if names.count > 1 {
+                let ratio = Self.ratios(base, rs.map(\.p50))
+                if name != names[0] { entry["p50_ratio_to_\(names[0])"] = ratio }
+                row.append(name == names[0] ? "" : Self.f(ratio, 2) + "×")
+            }
+            entries[name] = entry
             table.append(row)
         }
-        print("")
-        for line in Table.render(table) { print(line) }
+        doc["latency"] = entries.merging(["requests_per_round": requests]) { a, _ in a }
+        emit("sequential round trips, \(requests) per round", table)
     }
 
-    mutating func thumbs(_ s: BatchSummary, elapsed: Duration, spec: String) {
-        let rate = Double(s.done + s.already) / elapsed.seconds
-        let p = Percentiles.of(s.latenciesMillis, [50, 99])
-        doc["thumbs"] = ["spec": spec, "images": s.done + s.already, "failed": s.failed, "images_per_second": rate,
-                         "p50_ms": p[0], "p99_ms": p[1]]
-        guard !json else { return }
-        print(String(format: "thumbs %@: %d images, %d failed, %.1f images/s, p50 %.1f ms, p99 %.1f ms",
-                     spec, s.done + s.already, s.failed, rate, p[0], p[1]))
-    }
-
-    mutating func scale(_ results: [(Int, Double)], scenario: String) {
-        let base = results.first?.1 ?? 1
-        doc["scale"] = ["scenario": scenario,
-                        "rows": results.map { ["workers": $0.0, "per_second": $0.1, "speedup": $0.1 / base, "efficiency": $0.1 / base / Double($0.0)] }]
-        guard !json else { return }
-        var table = [["workers", "\(scenario)/s", "speedup", "efficiency"]]
-        for (n, r) in results {
-            table.append(["\(n)", String(format: "%.1f", r), String(format: "%.2f×", r / base), String(format: "%.0f%%", 100 * r / base / Double(n))])
+    /// Rates per window of one or two kinds; with two, the second over the first.
+    mutating func throughput(windows: [Int], names: [String], _ rates: [[[Double]]], key: String) {
+        var header = ["window"] + names
+        if names.count == 2 { header.append("ratio") }
+        var table = [header]
+        var rows: [[String: Any]] = []
+        for (i, w) in windows.enumerated() {
+            var row = ["\(w)"]
+            var entry: [String: Any] = ["window": w]
+            for (k, name) in names.enumerated() {
+                let m = Median.of(rates[k][i])
+                row.append(Self.f(m))
+                entry[Self.jsonKey(name)] = m
+                entry[Self.jsonKey(name) + "_rounds"] = rates[k][i]
+            }
+            if names.count == 2 {
+                let ratio = Self.ratios(rates[0][i], rates[1][i])
+                row.append(Self.f(ratio, 2))
+                entry["ratio"] = ratio
+            }
+            table.append(row)
+            rows.append(entry)
         }
-        for line in Table.render(table) { print(line) }
+        doc[key] = rows
+        emit(names.count == 2 ? "throughput (ratio: \(names[1]) / \(names[0]))" : "throughput", table)
+    }
+
+    mutating func thumbs(_ rates: [Double], latenciesMillis: [Double], images: Int, spec: String, window: Int) {
+        let p = Percentiles.of(latenciesMillis, [50, 99])
+        let rate = Median.of(rates)
+        doc["thumbs"] = ["spec": spec, "images_per_round": images, "window": window, "images_per_second": rate,
+                         "images_per_second_rounds": rates, "p50_ms": p[0], "p99_ms": p[1]] as [String: Any]
+        emit("thumbnails \(spec), \(images) images per round, window \(window)",
+             [["images/s", "p50 ms", "p99 ms"], [Self.f(rate, 1), Self.f(p[0], 1), Self.f(p[1], 1)]])
+    }
+
+    mutating func scale(_ results: [(workers: Int, rates: [Double])], scenario: String) {
+        let base = Median.of(results.first?.rates ?? [])
+        var table = [["workers", "\(scenario)/s", "speedup", "efficiency"]]
+        var rows: [[String: Any]] = []
+        for (n, rates) in results {
+            let r = Median.of(rates)
+            rows.append(["workers": n, "per_second": r, "per_second_rounds": rates, "speedup": r / base, "efficiency": r / base / Double(n)])
+            table.append(["\(n)", Self.f(r, 1), Self.f(r / base, 2) + "×", Self.f(100 * r / base / Double(n)) + "%"])
+        }
+        doc["scale"] = ["scenario": scenario, "threads_per_worker": 1, "rows": rows] as [String: Any]
+        emit("scaling \(scenario), one thread per worker", table)
+    }
+
+    private static func jsonKey(_ name: String) -> String {
+        name.replacingOccurrences(of: " ops/s", with: "_ops_per_second").replacingOccurrences(of: " tx/s", with: "_tx_per_second")
+    }
+
+    private func emit(_ title: String, _ table: [[String]]) {
+        guard !json else { return }
+        print("\n\(title) — medians of \(doc["rounds"] ?? 1) rounds")
+        for line in Table.render(table) { print("  " + line) }
     }
 
     func finish() {

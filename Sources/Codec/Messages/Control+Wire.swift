@@ -11,6 +11,7 @@ extension Control {
         case .release: "release"
         case .released: "released"
         case .disconnect: "bye"
+        case .stats: "stats"
         }
     }
 
@@ -44,6 +45,18 @@ extension Control {
                 p.map(3)
                 header(p)
                 p.str("why"); p.str(reason)
+            case let .stats(entries):
+                p.map(3)
+                header(p)
+                p.str("h"); p.array(entries.count)
+                for e in entries {
+                    p.map(5)
+                    p.str("n"); p.str(e.name)
+                    p.str("c"); p.uint(e.count)
+                    p.str("e"); p.uint(e.errors)
+                    p.str("p50"); p.uint(e.p50Micros)
+                    p.str("p99"); p.uint(e.p99Micros)
+                }
             }
         }
     }
@@ -74,6 +87,7 @@ extension Control {
         var thread: UInt32?, threads: UInt32?, shardCount: UInt32?
         var epoch: UInt64?
         var shards: [UInt32]?
+        var handlers: [HandlerStats]?
         try root.forEachField("control") { key, v throws(DecodeError) in
             switch key {
             case "v": version = Int(try v.int64("v"))
@@ -87,6 +101,7 @@ extension Control {
             case "n": shardCount = try v.uint32("n")
             case "s": shards = try v.array("s") { s throws(DecodeError) in try s.uint32("s[]") }
             case "why": reason = try v.string("why")
+            case "h": handlers = try v.array("h") { item throws(DecodeError) in try HandlerStats(wire: item) }
             default: break
             }
         }
@@ -110,7 +125,27 @@ extension Control {
         case "release": self = .release(epoch: try need(epoch, "e"), shards: try need(shards, "s"))
         case "released": self = .released(epoch: try need(epoch, "e"), shards: try need(shards, "s"))
         case "bye": self = .disconnect(reason: reason ?? "")
+        case "stats": self = .stats(try need(handlers, "h"))
         default: throw .invalid("field 't': unknown control type '\(name.text)'")
         }
+    }
+}
+
+extension HandlerStats {
+    init(wire value: WireValue) throws(DecodeError) {
+        var name: String?
+        var count: UInt64 = 0, errors: UInt64 = 0, p50: UInt64 = 0, p99: UInt64 = 0
+        try value.forEachField("h[]") { key, v throws(DecodeError) in
+            switch key {
+            case "n": name = try v.string("n")
+            case "c": count = try v.uint64("c")
+            case "e": errors = try v.uint64("e")
+            case "p50": p50 = try v.uint64("p50")
+            case "p99": p99 = try v.uint64("p99")
+            default: break
+            }
+        }
+        guard let name else { throw .missingField("n") }
+        self.init(name: name, count: count, errors: errors, p50Micros: p50, p99Micros: p99)
     }
 }

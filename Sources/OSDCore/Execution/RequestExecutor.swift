@@ -10,6 +10,8 @@ import Storage
 struct Execution {
     var reply: Bytes
     var needsSync: Bool
+    /// The request failed (negative rc): for the latency report.
+    var failed = false
 }
 
 /// Executes requests on one worker thread. Owns nothing but references: the runtime and the
@@ -60,7 +62,7 @@ struct RequestExecutor {
         /// A failure: the results so far and the logs still go back; nothing commits.
         func failed(_ error: SepiaError) -> Execution {
             Execution(reply: Reply(id: request.id, rc: error.rc, results: results, error: error.info, logs: logs).encode(),
-                      needsSync: false)
+                      needsSync: false, failed: true)
         }
         if let error = omapBoundsError(request.ops) { return failed(error) }
         let txn: ShardTransaction
@@ -99,7 +101,7 @@ struct RequestExecutor {
                     // Output written before the failure still goes back; nothing commits.
                     let info = outcome.error ?? ErrorInfo(kind: .rc, message: "handler returned \(outcome.rc)")
                     let reply = Reply(id: request.id, rc: outcome.rc, results: results, error: info, logs: logs)
-                    return Execution(reply: reply.encode(), needsSync: false)
+                    return Execution(reply: reply.encode(), needsSync: false, failed: true)
                 }
                 rc = outcome.rc
             case .listObjects(let startAfter, let prefix, let max):

@@ -22,6 +22,9 @@ final class WorkerSlot: @unchecked Sendable {
 
     private var socket: Socket?
     private var runtime: LuaRuntime!
+    /// Made once with the runtime: building it (and its log closure) per request showed in
+    /// the profile.
+    private var executor: RequestExecutor!
     private var shards: [UInt32: ShardStore] = [:]
     /// Shards assigned but not yet openable (a stale owner still holds the LevelDB lock).
     private var pendingOpen: Set<UInt32> = []
@@ -32,6 +35,8 @@ final class WorkerSlot: @unchecked Sendable {
     private var lastSentHeartbeat = ContinuousClock.now
     private var lastOpenAttempt = ContinuousClock.now
     private(set) var stats = SlotStats()
+    private var latencies = HandlerLatencies()
+    private var lastStatsReport = ContinuousClock.now
 
     init(index: Int, name: String, settings: OSDSettings, logger: Logger, stopFlag: StopFlag) {
         self.index = index
@@ -47,6 +52,7 @@ final class WorkerSlot: @unchecked Sendable {
     func run() {
         runtime = LuaRuntime(config: scriptingConfig())
         runtime.installMagick()
+        executor = RequestExecutor(runtime: runtime, settings: settings, logSink: logSink())
         let report = runtime.loadClasses()
         if index == 0 {
             if !report.loaded.isEmpty { logger.info("classes: \(report.loaded.sorted().joined(separator: ", "))") }
@@ -121,6 +127,10 @@ final class WorkerSlot: @unchecked Sendable {
         }
         let now = ContinuousClock.now
         if now - lastSentHeartbeat >= heartbeatInterval { sendControl(.heartbeat(epoch: epoch)) }
+        if latencies.changed && now - lastStatsReport >= .seconds(2) {
+            lastStatsReport = now
+            sendControl(.stats(latencies.report()))
+        }
         // Frames already waiting mean the silence was our own (a long request): read them
         // first; if the broker did drop us meanwhile, its `disconnect` fences us.
         if now - lastHeardFromBroker > heartbeatInterval * settings.heartbeatLiveness,
@@ -156,16 +166,19 @@ final class WorkerSlot: @unchecked Sendable {
     private func handleDispatch(tag: Bytes, body: Bytes, into round: inout Round) {
         let received = ContinuousClock.now
         let limits = DecodeLimits(maxFrameBytes: settings.maxFrameBytes)
-        if let header = try? RequestHeader.peek(body, limits: limits), header.flags.contains(.echo) {
-            round.add(tag: tag, reply: Reply(id: header.id, rc: 0).encode(), shard: nil)
-            return
-        }
+        // One decode per request: the full decode (msgpack-c, in place) costs less than the
+        // header scan did, so an echo is answered from it too. The header is peeked again
+        // only to give the id to a request that failed to decode.
         let request: Request
         do {
             request = try Request.decode(body, limits: limits)
         } catch {
             let id = (try? RequestHeader.peek(body, limits: limits).id) ?? 0
             round.add(tag: tag, reply: Reply(id: id, failure: error).encode(), shard: nil)
+            return
+        }
+        if request.flags.contains(.echo) {
+            round.add(tag: tag, reply: Reply(id: request.id, rc: 0).encode(), shard: nil)
             return
         }
         let shard = request.shard ?? Placement.shard(of: request.oid, shardCount: shardCount)
@@ -176,9 +189,12 @@ final class WorkerSlot: @unchecked Sendable {
             round.add(tag: tag, reply: Reply(id: request.id, failure: error).encode(), shard: nil)
             return
         }
-        let executor = RequestExecutor(runtime: runtime, settings: settings, logSink: logSink())
         let execution = executor.execute(request, on: store, receivedAt: received)
         round.add(tag: tag, reply: execution.reply, shard: execution.needsSync ? shard : nil)
+        let spent = (ContinuousClock.now - received).components
+        latencies.record(HandlerLatencies.label(of: request),
+                         micros: UInt64(spent.seconds) * 1_000_000 + UInt64(spent.attoseconds / 1_000_000_000_000),
+                         failed: execution.failed)
         stats.requests += 1
     }
 
@@ -254,7 +270,7 @@ final class WorkerSlot: @unchecked Sendable {
             logger.warning("slot \(index): broker says disconnect (\(reason)); re-registering")
             closeAll()
             connect()
-        case .ready, .opened, .released:
+        case .ready, .opened, .released, .stats:
             logger.warning("slot \(index): unexpected control message from broker")
         }
     }

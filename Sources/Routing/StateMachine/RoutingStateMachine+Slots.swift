@@ -12,7 +12,7 @@ extension RoutingStateMachine {
         }
         switch control {
         case .ready: return []  // handled above
-        case .heartbeat: return []
+        case .heartbeat, .stats: return []  // stats are kept by the broker's metrics
         case .opened(_, let list): return shardsOpened(by: slot, list, now: now)
         case .released(_, let list): return shardsReleased(by: slot, list, now: now)
         case .disconnect(let reason): return slotGone(slot, reason: "said goodbye: \(reason)", now: now)

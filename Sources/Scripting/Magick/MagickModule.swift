@@ -114,7 +114,7 @@ enum MagickFunctions {
             }
             lua_pushnumber(L, Double(info.width))
             lua_pushnumber(L, Double(info.height))
-            Lua.pushString(L, info.format)
+            Lua.pushString(L, info.format.lowercased())
             return 3
         } catch {
             return fail(L, "ping", error)

@@ -108,11 +108,7 @@ final class LevelDB {
     /// extra fsync runs only in that window; a log deleted meanwhile needs none.
     func syncAll() throws(SepiaError) {
         try write(LevelWriteBatch(), sync: true)
-        guard let entries = try? FileManager.default.contentsOfDirectory(atPath: path) else { return }
-        let logs = entries.compactMap { name in
-            name.hasSuffix(".log") ? UInt64(name.dropLast(4)).map { (name, $0) } : nil
-        }.sorted { $0.1 < $1.1 }.map(\.0)
-        for name in logs.dropLast() {  // the highest number is the current log
+        for name in olderLogs() {
             let fd = open(path + "/" + name, O_RDONLY)
             guard fd >= 0 else { continue }  // flushed and deleted meanwhile: already durable
             defer { close(fd) }
@@ -122,6 +118,24 @@ final class LevelDB {
                                  "sync \(path)/\(name): \(code.message)")
             }
         }
+    }
+
+    /// The `.log` files below the highest-numbered one (the current log), oldest first.
+    /// Read with readdir rather than FileManager: this runs on every group commit, and the
+    /// Foundation listing (Strings, arrays, attributes) cost as much as the getdents itself.
+    private func olderLogs() -> [String] {
+        guard let dir = opendir(path) else { return [] }
+        defer { closedir(dir) }
+        var logs: [(number: UInt64, name: String)] = []
+        while let entry = readdir(dir) {
+            let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
+                String(decoding: raw.prefix(while: { $0 != 0 }), as: UTF8.self)
+            }
+            guard name.hasSuffix(".log"), let number = UInt64(name.dropLast(4)) else { continue }
+            logs.append((number, name))
+        }
+        guard logs.count > 1 else { return [] }
+        return logs.sorted { $0.number < $1.number }.dropLast().map(\.name)
     }
 
     /// A new iterator (not positioned; call `seek`).

@@ -49,6 +49,7 @@ struct TestWireCodec: WireCodec {
         case .release(let epoch, let shards): "release|\(epoch)|\(list(shards))"
         case .released(let epoch, let shards): "released|\(epoch)|\(list(shards))"
         case .disconnect(let reason): "disconnect|\(reason)"
+        case .stats: "stats"
         }
         return Array(text.utf8)
     }
