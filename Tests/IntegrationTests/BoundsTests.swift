@@ -6,7 +6,7 @@ import Foundation
 import Testing
 import ZeroMQ
 
-@Suite(.serialized) struct BoundsTests {
+@Suite(.serialized, .timeLimit(.minutes(3))) struct BoundsTests {
     static let limits: [String: String] = [
         "SEPIA_BROKER_MAX_FRAME_BYTES": "65536",
         "SEPIA_LIMITS_MAX_OBJECT_BYTES": "4096",

@@ -6,7 +6,7 @@ import Foundation
 import Testing
 import ZeroMQ
 
-@Suite(.serialized) struct CurveTests {
+@Suite(.serialized, .timeLimit(.minutes(3))) struct CurveTests {
     typealias KeyPair = (publicKey: String, secretKey: String)
 
     static func environment(server: KeyPair, client: KeyPair, worker: KeyPair) -> [String: String] {

@@ -6,7 +6,7 @@ import Codec
 import Foundation
 import Testing
 
-@Suite(.serialized) struct FaultInjectionTests {
+@Suite(.serialized, .timeLimit(.minutes(3))) struct FaultInjectionTests {
     static let soak = ProcessInfo.processInfo.environment["SEPIA_SOAK"] == "1"
 
     @Test func repeatedWorkerKillsLoseNoAcknowledgedWrite() async throws {

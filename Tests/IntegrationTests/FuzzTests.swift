@@ -20,7 +20,7 @@ struct SeededGenerator: RandomNumberGenerator {
     }
 }
 
-@Suite(.serialized) struct FuzzTests {
+@Suite(.serialized, .timeLimit(.minutes(3))) struct FuzzTests {
     static let soak = ProcessInfo.processInfo.environment["SEPIA_SOAK"] == "1"
     static let frames = soak ? 30_000 : 3_000
     /// The broker's resident memory may not grow past this while fuzzed.

@@ -7,7 +7,7 @@ import Codec
 import Foundation
 import Testing
 
-@Suite(.serialized) struct HostileLoadTests {
+@Suite(.serialized, .timeLimit(.minutes(3))) struct HostileLoadTests {
     static let bench = ProcessInfo.processInfo.environment["SEPIA_BENCH"] == "1"
 
     static let hostile: [(script: String, rc: Int32, kind: ErrorKind)] = [
