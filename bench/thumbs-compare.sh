@@ -29,9 +29,9 @@ convert_rate=$(awk '$1 == "convert" { print $4 }' <<<"$baseline")
 
 echo "== sepia thumbs make through a private cluster ($jobs worker(s), 1 thread each, medians of $rounds rounds)"
 if (( jobs == 1 )); then
-  out=$("$sepia" bench thumbs --workers 1 --threads 1 --corpus "$dir" --spec 256x256 --rounds "$rounds" --json)
+  out=$("$sepia" bench thumbs --workers 1 --threads 1 --corpus "$dir" --spec 256x256 --rounds "$rounds" --images "${IMAGES:-96}" --json)
 else
-  out=$("$sepia" bench scale --scenario thumbs --max-workers "$jobs" --corpus "$dir" --spec 256x256 --rounds "$rounds" --json)
+  out=$("$sepia" bench scale --scenario thumbs --max-workers "$jobs" --corpus "$dir" --spec 256x256 --rounds "$rounds" --images "${IMAGES:-96}" --json)
 fi
 sepia_rate=$(python3 -c '
 import json, sys

@@ -129,19 +129,23 @@ struct Bench: AsyncParsableCommand {
         }
     }
 
-    /// Images/s of each round (a fresh upload each, so every thumbnail is made, not found).
+    /// Images/s of each round. The corpus is uploaded once, before any round, as
+    /// `rounds × images` objects, and each round makes the thumbnails of its own slice, so
+    /// every thumbnail is made (none found) and no upload runs between rounds.
     private func thumbRounds(client: SepiaClient) async throws -> (rates: [Double], latencies: [Double], images: Int) {
-        var rates: [Double] = [], latencies: [Double] = [], perRound = 0
-        for round in 1...rounds {
-            progress("thumbs round \(round)/\(rounds): uploading")
-            let names = try await ThumbCorpus.prepare(client: client, corpus: corpus, minimum: images)
+        progress("thumbs: uploading \(rounds) × \(images) images")
+        let all = try await ThumbCorpus.prepare(client: client, corpus: corpus, minimum: images * rounds)
+        let perRound = all.count / rounds
+        var rates: [Double] = [], latencies: [Double] = []
+        for round in 0..<rounds {
+            progress("thumbs round \(round + 1)/\(rounds)")
+            let names = Array(all[(round * perRound)..<((round + 1) * perRound)])
             let (summary, elapsed) = await ThumbsMake.make(names, spec: spec, client: client, window: thumbWindow, showProgress: !json)
             guard summary.failed == 0 else {
                 throw CLIError.failed("\(summary.failed) thumbnails failed: \(summary.failures.keys.sorted().joined(separator: ", "))")
             }
             rates.append(Double(summary.done + summary.already) / elapsed.seconds)
             latencies += summary.latenciesMillis
-            perRound = names.count
         }
         return (rates, latencies, perRound)
     }
@@ -206,7 +210,7 @@ struct Bench: AsyncParsableCommand {
 }
 
 /// Generated or given images, uploaded under a fresh prefix: at least `minimum` objects
-/// (the files repeat under new names), so a round lasts long enough to measure.
+/// (the files repeat under new names, copy-major, so any slice holds every file alike).
 enum ThumbCorpus {
     static func prepare(client: SepiaClient, corpus: String?, minimum: Int) async throws -> [String] {
         let dir: String
