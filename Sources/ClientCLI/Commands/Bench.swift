@@ -200,7 +200,7 @@ struct Bench: AsyncParsableCommand {
             try? FileManager.default.removeItem(atPath: o.dataRoot)
             try? FileManager.default.removeItem(atPath: o.dataRoot + ".log")
         }
-        try await ClusterReadiness.wait(endpoint: supervisor.clientEndpoint, timeout: .seconds(30))
+        try await ClusterReadiness.wait(endpoint: supervisor.clientEndpoint, timeout: .seconds(30), log: o.logFile)
         var options = ClientOptions(endpoint: supervisor.clientEndpoint)
         options.timeout = .seconds(30)
         let client = try SepiaClient(options: options)

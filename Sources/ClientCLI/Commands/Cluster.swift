@@ -185,7 +185,8 @@ final class OnceFlag: @unchecked Sendable {
 
 /// Waits until the broker answers status and every shard has an owner.
 enum ClusterReadiness {
-    static func wait(endpoint: String, timeout: Duration) async throws {
+    /// `log`: where the processes write; its last error lines are quoted on failure.
+    static func wait(endpoint: String, timeout: Duration, log: String? = nil) async throws {
         var options = ClientOptions(endpoint: endpoint)
         options.timeout = .seconds(1)
         options.retries = 0
@@ -202,7 +203,12 @@ enum ClusterReadiness {
             }
             try await Task.sleep(for: .milliseconds(50))
         }
-        throw CLIError.failed("the cluster was not ready in time: \(last)")
+        var detail = ""
+        if let log, let text = try? String(contentsOfFile: log, encoding: .utf8) {
+            let problems = text.split(separator: "\n").filter { $0.contains("critical") || $0.contains("error") }.suffix(3)
+            if !problems.isEmpty { detail = "; from \(log):\n  " + problems.joined(separator: "\n  ") }
+        }
+        throw CLIError.failed("the cluster was not ready in time: \(last)\(detail)")
     }
 
     /// Worker slots, shards served (opened, not moving) and the shard count.
