@@ -218,7 +218,7 @@ public enum Control: Sendable, Equatable {
     case released(epoch: UInt64, shards: [UInt32])
     /// Either way: goodbye (graceful leave, or the broker refusing/fencing a worker).
     case disconnect(reason: String)
-    /// Worker -> broker, every few seconds: latency by handler/class since the slot started.
+    /// Worker -> broker, every heartbeat interval while anything changed: latency by handler/class since the slot started.
     case stats([HandlerStats])
 }
 

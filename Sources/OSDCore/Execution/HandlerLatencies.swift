@@ -1,5 +1,5 @@
 // Latency by handler, class method or plain op request on one slot, reported to the broker
-// every few seconds (`stats`) so `sepia status` can show where time goes.
+// every heartbeat interval while it changes (`stats`) so `sepia status` can show where time goes.
 import Codec
 
 struct HandlerLatencies {

@@ -127,7 +127,7 @@ final class WorkerSlot: @unchecked Sendable {
         }
         let now = ContinuousClock.now
         if now - lastSentHeartbeat >= heartbeatInterval { sendControl(.heartbeat(epoch: epoch)) }
-        if latencies.changed && now - lastStatsReport >= .seconds(2) {
+        if latencies.changed && now - lastStatsReport >= heartbeatInterval {
             lastStatsReport = now
             sendControl(.stats(latencies.report()))
         }
