@@ -27,6 +27,9 @@ struct SepiaBroker: ParsableCommand {
     @Option(help: "Log level: trace, debug, info, notice, warning, error, critical.")
     var logLevel: Logger.Level = .info
 
+    @Flag(help: "Stop when the process that started this one exits (supervisors and tests use it, so a killed supervisor leaves no broker behind).")
+    var exitWithParent = false
+
     func validate() throws {
         if let shards, !(1...65_536).contains(shards) {
             throw ValidationError("--shards must be between 1 and 65536")
@@ -68,8 +71,19 @@ struct SepiaBroker: ParsableCommand {
             source.resume()
             return source
         }
+        var watchdog: DispatchSourceTimer?
+        if exitWithParent {
+            // Reparented means the parent is gone.
+            let parent = getppid()
+            let timer = DispatchSource.makeTimerSource(queue: .global())
+            timer.schedule(deadline: .now() + 0.5, repeating: 0.5)
+            timer.setEventHandler { if getppid() != parent { received.signal() } }
+            timer.resume()
+            watchdog = timer
+        }
         received.wait()
         sources.forEach { $0.cancel() }
+        watchdog?.cancel()
     }
 }
 

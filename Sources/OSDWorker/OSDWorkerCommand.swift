@@ -32,6 +32,8 @@ struct OSDWorkerCommand: ParsableCommand {
     var config: String?
     @Option(name: .long, help: "Name of this worker (default: host-pid).")
     var name: String?
+    @Flag(name: .long, help: "Stop when the process that started this one exits (supervisors and tests use it, so a killed supervisor leaves no worker behind).")
+    var exitWithParent = false
     @Option(name: .long, help: "Log level: trace, debug, info, notice, warning, error.")
     var logLevel: String = "info"
 
@@ -71,6 +73,21 @@ struct OSDWorkerCommand: ParsableCommand {
             source.resume()
             sources.append(source)
         }
+        var watchdog: DispatchSourceTimer?
+        if exitWithParent {
+            let parent = getppid()
+            let timer = DispatchSource.makeTimerSource(queue: .global())
+            timer.schedule(deadline: .now() + 0.5, repeating: 0.5)
+            timer.setEventHandler {
+                if getppid() != parent {
+                    logger.warning("the process that started this worker is gone: stopping")
+                    service.stop()
+                }
+            }
+            timer.resume()
+            watchdog = timer
+        }
+        defer { watchdog?.cancel() }
         do {
             try service.run()
         } catch {

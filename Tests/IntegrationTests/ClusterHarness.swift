@@ -74,7 +74,7 @@ final class ClusterHarness: @unchecked Sendable {
     func startBroker(clientEndpoint: String = "tcp://127.0.0.1:*", workerEndpoint: String = "tcp://127.0.0.1:*") throws {
         let p = Process()
         p.executableURL = Self.binDir.appendingPathComponent("sepia-broker")
-        p.arguments = ["--client-endpoint", clientEndpoint, "--worker-endpoint", workerEndpoint, "--shards", String(shards)]
+        p.arguments = ["--client-endpoint", clientEndpoint, "--worker-endpoint", workerEndpoint, "--shards", String(shards), "--exit-with-parent"]
         p.environment = environment()
         let out = Pipe()
         p.standardOutput = out
@@ -93,7 +93,7 @@ final class ClusterHarness: @unchecked Sendable {
         let p = Process()
         p.executableURL = Self.binDir.appendingPathComponent("sepia-osd")
         p.arguments = ["--broker", workerEndpoint, "--data", dataRoot.path, "--threads", String(threads),
-                       "--classes", classesDir]
+                       "--classes", classesDir, "--exit-with-parent"]
         p.environment = environment(overrides)
         p.standardOutput = logHandle
         p.standardError = logHandle

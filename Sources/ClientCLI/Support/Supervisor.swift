@@ -50,7 +50,7 @@ final class Supervisor: @unchecked Sendable {
     private func startBroker() throws {
         let p = Process()
         p.executableURL = LocalCluster.binary("sepia-broker")
-        var args = ["--client-endpoint", options.clientEndpoint, "--worker-endpoint", options.workerEndpoint]
+        var args = ["--client-endpoint", options.clientEndpoint, "--worker-endpoint", options.workerEndpoint, "--exit-with-parent"]
         if let c = options.configFile { args += ["--config", c] }
         if let s = options.shards { args += ["--shards", String(s)] }
         p.arguments = args
@@ -76,7 +76,7 @@ final class Supervisor: @unchecked Sendable {
     private func startWorker(_ index: Int) throws {
         let p = Process()
         p.executableURL = LocalCluster.binary("sepia-osd")
-        var args = ["--broker", workerEndpoint, "--data", options.dataRoot]
+        var args = ["--broker", workerEndpoint, "--data", options.dataRoot, "--exit-with-parent"]
         if options.threadsPerWorker > 0 { args += ["--threads", String(options.threadsPerWorker)] }
         if let c = options.configFile { args += ["--config", c] }
         if let d = options.classesDirectory { args += ["--classes", d] }
