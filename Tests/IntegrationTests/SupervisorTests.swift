@@ -45,4 +45,29 @@ import Testing
         r = try CLIRunner.run(["cluster", "down"], broker: nil, environment: env)
         #expect(r.text.contains("no local cluster"))
     }
+
+    @Test func aKilledSupervisorLeavesNoProcessesBehind() async throws {
+        let home = FileManager.default.temporaryDirectory.appendingPathComponent("sepia-sup-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: home) }
+        let env = ["SEPIA_HOME": home.path]
+        let port = Int.random(in: 40001...50000)
+        var r = try CLIRunner.run(["cluster", "up", "--workers", "1", "--threads", "1", "--data", home.appendingPathComponent("data").path,
+                                   "--detach", "--client-endpoint", "tcp://127.0.0.1:\(port)",
+                                   "--worker-endpoint", "tcp://127.0.0.1:\(port + 1)"], broker: nil, environment: env)
+        #expect(r.status == 0, "\(r.stderr)")
+        r = try CLIRunner.run(["status", "--json"], broker: nil, environment: env)
+        let workerPIDs = ((r.json?["workers"] as? [[String: Any]]) ?? []).compactMap { ($0["pid"] as? Int).map(Int32.init) }
+        #expect(!workerPIDs.isEmpty)
+        let state = try JSONSerialization.jsonObject(with: Data(contentsOf: home.appendingPathComponent("cluster.json"))) as? [String: Any]
+        let pid = try #require(state?["pid"] as? Int)
+        let supervisor = Int32(pid)
+        kill(supervisor, SIGKILL)
+        let deadline = ContinuousClock.now + .seconds(15)
+        while workerPIDs.contains(where: { kill($0, 0) == 0 }) && ContinuousClock.now < deadline {
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        #expect(!workerPIDs.contains(where: { kill($0, 0) == 0 }), "workers stop once their supervisor is gone")
+        r = try CLIRunner.run(["cluster", "down"], broker: nil, environment: env)
+        #expect(r.text.contains("no local cluster"))
+    }
 }
