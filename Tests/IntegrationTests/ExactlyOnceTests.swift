@@ -35,10 +35,13 @@ import Testing
         let client = try cluster.client(timeout: .milliseconds(300), retries: 20)
         try await client.put(oid: Array("slow".utf8), data: [])
         let worker = cluster.workerProcesses[0]
-        // Freeze the worker: the first attempts time out and are resent with the same id.
+        // Freeze the worker until the client has timed out and resent at least once (same id).
         cluster.kill(worker, signal: SIGSTOP)
         let resumed = Task {
-            try await Task.sleep(for: .milliseconds(800))
+            let deadline = ContinuousClock.now + .seconds(30)
+            while client.retries < 1 && ContinuousClock.now < deadline {
+                try await Task.sleep(for: .milliseconds(20))
+            }
             cluster.kill(worker, signal: SIGCONT)
         }
         let reply = try await client.send(oid: Array("slow".utf8), ops: [.append(data: Array("once;".utf8))])
