@@ -27,7 +27,7 @@ release: deps
 
 test: deps
 	$(SWIFT) build --build-tests
-	$(SWIFT) test --skip-build --parallel
+	$(SWIFT) test --skip-build --no-parallel
 
 demo: release
 	SEPIA_BIN="$(RELEASE_BIN)" bash scripts/demo.sh

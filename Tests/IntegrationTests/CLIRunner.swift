@@ -10,7 +10,18 @@ struct CLIResult {
 }
 
 enum CLIRunner {
-    static func run(_ args: [String], broker: String?, stdin: Data? = nil, environment: [String: String] = [:]) throws -> CLIResult {
+    /// Runs `sepia` on a thread of its own and awaits it, so waiting for the process never
+    /// blocks one of the few threads of Swift's cooperative pool (other tests need them).
+    static func run(_ args: [String], broker: String?, stdin: Data? = nil, environment: [String: String] = [:]) async throws -> CLIResult {
+        let result: Result<CLIResult, any Error> = await withCheckedContinuation { continuation in
+            Thread.detachNewThread {
+                continuation.resume(returning: Result { try runBlocking(args, broker: broker, stdin: stdin, environment: environment) })
+            }
+        }
+        return try result.get()
+    }
+
+    static func runBlocking(_ args: [String], broker: String?, stdin: Data?, environment: [String: String]) throws -> CLIResult {
         let p = Process()
         p.executableURL = ClusterHarness.binDir.appendingPathComponent("sepia")
         p.arguments = args
@@ -46,4 +57,15 @@ final class DataBox: @unchecked Sendable {
     private var data = Data()
     func set(_ d: Data) { lock.withLock { data = d } }
     func get() -> Data { lock.withLock { data } }
+}
+
+/// Runs blocking work (reading a child's output, waiting for it to exit) on a thread of its
+/// own, so async tests never hold one of the cooperative pool's few threads while they wait.
+enum Blocking {
+    static func run<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
+        let result: Result<T, any Error> = await withCheckedContinuation { continuation in
+            Thread.detachNewThread { continuation.resume(returning: Result { try body() }) }
+        }
+        return try result.get()
+    }
 }

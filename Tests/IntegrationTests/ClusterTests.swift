@@ -133,7 +133,7 @@ import Testing
             }
         }
         #expect(result.failed == 0)
-        leaver.waitUntilExit()
+        try await Blocking.run { leaver.waitUntilExit() }
         #expect(leaver.terminationStatus == 0, "SIGTERM is a clean exit")
         try await Self.verifyExactlyOnce(client, acked: result.acked, objects: 8)
     }

@@ -156,37 +156,37 @@ import ZeroMQ
     /// its configured pair, and `sepia cluster up` refuses a non-loopback endpoint.
     @Test(.enabled(if: Curve.isAvailable, "libzmq built without CURVE"))
     func keygenAndTheCLIWorkEndToEnd() async throws {
-        func pair() throws -> KeyPair {
-            let r = try CLIRunner.run(["keygen", "--json"], broker: nil)
+        func pair() async throws -> KeyPair {
+            let r = try await CLIRunner.run(["keygen", "--json"], broker: nil)
             #expect(r.status == 0, "\(r.stderr)")
             let keys = try #require(r.json as? [String: String])
             let pair = (publicKey: keys["public_key"] ?? "", secretKey: keys["secret_key"] ?? "")
             #expect(Curve.isKey(pair.publicKey) && (try? Curve.publicKey(ofSecret: pair.secretKey)) == pair.publicKey)
             return pair
         }
-        let server = try pair(), client = try pair(), worker = try pair()
+        let server = try await pair(), client = try await pair(), worker = try await pair()
         let environment = Self.environment(server: server, client: client, worker: worker)
         let cluster = try ClusterHarness(workers: 1, shards: 4, environment: environment)
         try await cluster.waitReady(slots: 1)
-        let put = try CLIRunner.run(["put", "cli-obj", "-"], broker: cluster.clientEndpoint, stdin: Data("via curve".utf8),
+        let put = try await CLIRunner.run(["put", "cli-obj", "-"], broker: cluster.clientEndpoint, stdin: Data("via curve".utf8),
                                     environment: environment)
         #expect(put.status == 0, "\(put.stderr)")
-        let get = try CLIRunner.run(["get", "cli-obj"], broker: cluster.clientEndpoint, environment: environment)
+        let get = try await CLIRunner.run(["get", "cli-obj"], broker: cluster.clientEndpoint, environment: environment)
         #expect(get.status == 0 && get.text == "via curve", "\(get.stderr)")
         var stranger = environment
         stranger["SEPIA_SECURITY_CLIENT_PUBLIC_KEY"] = worker.publicKey
         stranger["SEPIA_SECURITY_CLIENT_SECRET_KEY"] = worker.secretKey
-        let refused = try CLIRunner.run(["get", "cli-obj", "--timeout", "0.5", "--retries", "0"], broker: cluster.clientEndpoint,
+        let refused = try await CLIRunner.run(["get", "cli-obj", "--timeout", "0.5", "--retries", "0"], broker: cluster.clientEndpoint,
                                         environment: stranger)
         #expect(refused.status != 0 && refused.text.isEmpty, "\(refused.stderr)")
 
-        let open = try CLIRunner.run(["cluster", "up", "--client-endpoint", "tcp://0.0.0.0:7700"], broker: nil)
+        let open = try await CLIRunner.run(["cluster", "up", "--client-endpoint", "tcp://0.0.0.0:7700"], broker: nil)
         #expect(open.status != 0 && open.stderr.contains("loopback"), "\(open.stderr)")
     }
 
     /// A mistyped key or an allow-list without the server key stops the broker at start.
     @Test(.enabled(if: Curve.isAvailable, "libzmq built without CURVE"))
-    func brokerRefusesBadKeyConfiguration() throws {
+    func brokerRefusesBadKeyConfiguration() async throws {
         let server = try Curve.keyPair(), other = try Curve.keyPair()
         let cases: [([String: String], String)] = [
             (["SEPIA_SECURITY_ALLOWED_CLIENT_KEYS": other.publicKey], "curve_server_secret_key is empty"),

@@ -38,7 +38,7 @@ import Testing
         // Freeze the worker until the client has timed out and resent at least once (same id).
         cluster.kill(worker, signal: SIGSTOP)
         let resumed = Task {
-            let deadline = ContinuousClock.now + .seconds(30)
+            let deadline = ContinuousClock.now + .seconds(120)
             while client.retries < 1 && ContinuousClock.now < deadline {
                 try await Task.sleep(for: .milliseconds(20))
             }

@@ -6,9 +6,9 @@ import Foundation
 import Testing
 
 @Suite(.serialized) struct MagickModuleTests {
-    static func sampleJPEG(_ dir: URL, width: Int = 640, height: Int = 480) throws -> Bytes {
+    static func sampleJPEG(_ dir: URL, width: Int = 640, height: Int = 480) async throws -> Bytes {
         let path = dir.appendingPathComponent("images").path
-        let r = try CLIRunner.run(["thumbs", "samples", path, "--count", "1", "--sizes", "\(width)x\(height)"], broker: nil)
+        let r = try await CLIRunner.run(["thumbs", "samples", path, "--count", "1", "--sizes", "\(width)x\(height)"], broker: nil)
         #expect(r.status == 0, "\(r.stderr)")
         return Bytes(try Data(contentsOf: URL(fileURLWithPath: path + "/sample-0000.jpg")))
     }
@@ -54,7 +54,7 @@ import Testing
         let cluster = try ClusterHarness(workers: 1)
         try await cluster.waitReady(slots: 1)
         let client = try cluster.client()
-        let jpeg = try Self.sampleJPEG(cluster.dataRoot)
+        let jpeg = try await Self.sampleJPEG(cluster.dataRoot)
         let oid = Array("m".utf8)
         let run = { (handler: String, input: Bytes) async throws -> CallResult in
             try await client.exec(oid: oid, script: Self.script, handler: handler, input: input)
@@ -77,7 +77,7 @@ import Testing
         let cluster = try ClusterHarness(workers: 1)
         try await cluster.waitReady(slots: 1)
         let client = try cluster.client()
-        let jpeg = try Self.sampleJPEG(cluster.dataRoot, width: 800, height: 600)
+        let jpeg = try await Self.sampleJPEG(cluster.dataRoot, width: 800, height: 600)
         let oid = Array("photo".utf8)
         // Installed class.
         #expect(try await client.call(oid: oid, className: "imgserv", method: "put", input: jpeg).rc == 0)

@@ -56,7 +56,7 @@ import Testing
                 "every membership change completed while the stream was running: \(marks)")
         #expect(result.failed == 0, "every request got a successful reply with its own output")
         #expect(result.acked.count == count)
-        first.waitUntilExit()
+        try await Blocking.run { first.waitUntilExit() }
         #expect(first.terminationStatus == 0, "SIGTERM is a clean exit")
         // The survivor owns every shard; every token is there exactly once.
         try await cluster.waitReady(slots: 1)

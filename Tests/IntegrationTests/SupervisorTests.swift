@@ -10,17 +10,17 @@ import Testing
         let data = home.appendingPathComponent("data").path
         defer { try? FileManager.default.removeItem(at: home) }
         let env = ["SEPIA_HOME": home.path, "SEPIA_BROKER_HEARTBEAT_INTERVAL_MS": "100"]
-        let port = Int.random(in: 20000...40000)
-        var r = try CLIRunner.run(["cluster", "up", "--workers", "2", "--threads", "1", "--data", data, "--detach",
+        let port = Int.random(in: 20000...32000)  // below the kernel's ephemeral range (32768+)
+        var r = try await CLIRunner.run(["cluster", "up", "--workers", "2", "--threads", "1", "--data", data, "--detach",
                                    "--client-endpoint", "tcp://127.0.0.1:\(port)", "--worker-endpoint", "tcp://127.0.0.1:\(port + 1)",
                                    "--classes", ClusterHarness.repoRoot.appendingPathComponent("classes").path],
                                   broker: nil, environment: env)
         #expect(r.status == 0, "\(r.stderr)\n\(r.text)")
-        defer { _ = try? CLIRunner.run(["cluster", "down"], broker: nil, environment: env) }
+        defer { _ = try? CLIRunner.runBlocking(["cluster", "down"], broker: nil, stdin: nil, environment: env) }
         // Commands find the local cluster without configuration.
-        r = try CLIRunner.run(["put", "k", "-"], broker: nil, stdin: Data("v".utf8), environment: env)
+        r = try await CLIRunner.run(["put", "k", "-"], broker: nil, stdin: Data("v".utf8), environment: env)
         #expect(r.status == 0, "\(r.stderr)")
-        r = try CLIRunner.run(["status", "--json"], broker: nil, environment: env)
+        r = try await CLIRunner.run(["status", "--json"], broker: nil, environment: env)
         let workers = try #require(r.json?["workers"] as? [[String: Any]])
         #expect(workers.count == 2)
         let pids = Set(workers.compactMap { $0["pid"] as? Int })
@@ -30,19 +30,19 @@ import Testing
         let deadline = ContinuousClock.now + .seconds(30)
         var restarted = false
         while !restarted && ContinuousClock.now < deadline {
-            r = try CLIRunner.run(["status", "--json"], broker: nil, environment: env)
+            r = try await CLIRunner.run(["status", "--json"], broker: nil, environment: env)
             let now = (r.json?["workers"] as? [[String: Any]]) ?? []
             let nowPIDs = Set(now.compactMap { $0["pid"] as? Int })
             restarted = now.count == 2 && !nowPIDs.contains(victim) && nowPIDs.count == 2
             if !restarted { try await Task.sleep(for: .milliseconds(100)) }
         }
         #expect(restarted, "a new worker replaced pid \(victim)")
-        r = try CLIRunner.run(["get", "k"], broker: nil, environment: env)
+        r = try await CLIRunner.run(["get", "k"], broker: nil, environment: env)
         #expect(r.text == "v")
-        r = try CLIRunner.run(["cluster", "down"], broker: nil, environment: env)
+        r = try await CLIRunner.run(["cluster", "down"], broker: nil, environment: env)
         #expect(r.status == 0)
         #expect(r.text.contains("stopped"))
-        r = try CLIRunner.run(["cluster", "down"], broker: nil, environment: env)
+        r = try await CLIRunner.run(["cluster", "down"], broker: nil, environment: env)
         #expect(r.text.contains("no local cluster"))
     }
 
@@ -50,12 +50,12 @@ import Testing
         let home = FileManager.default.temporaryDirectory.appendingPathComponent("sepia-sup-\(UUID().uuidString)")
         defer { try? FileManager.default.removeItem(at: home) }
         let env = ["SEPIA_HOME": home.path]
-        let port = Int.random(in: 40001...50000)
-        var r = try CLIRunner.run(["cluster", "up", "--workers", "1", "--threads", "1", "--data", home.appendingPathComponent("data").path,
+        let port = Int.random(in: 10000...19000)  // below the ephemeral range, apart from the other test
+        var r = try await CLIRunner.run(["cluster", "up", "--workers", "1", "--threads", "1", "--data", home.appendingPathComponent("data").path,
                                    "--detach", "--client-endpoint", "tcp://127.0.0.1:\(port)",
                                    "--worker-endpoint", "tcp://127.0.0.1:\(port + 1)"], broker: nil, environment: env)
         #expect(r.status == 0, "\(r.stderr)")
-        r = try CLIRunner.run(["status", "--json"], broker: nil, environment: env)
+        r = try await CLIRunner.run(["status", "--json"], broker: nil, environment: env)
         let workerPIDs = ((r.json?["workers"] as? [[String: Any]]) ?? []).compactMap { ($0["pid"] as? Int).map(Int32.init) }
         #expect(!workerPIDs.isEmpty)
         let state = try JSONSerialization.jsonObject(with: Data(contentsOf: home.appendingPathComponent("cluster.json"))) as? [String: Any]
@@ -67,7 +67,7 @@ import Testing
             try await Task.sleep(for: .milliseconds(50))
         }
         #expect(!workerPIDs.contains(where: { kill($0, 0) == 0 }), "workers stop once their supervisor is gone")
-        r = try CLIRunner.run(["cluster", "down"], broker: nil, environment: env)
+        r = try await CLIRunner.run(["cluster", "down"], broker: nil, environment: env)
         #expect(r.text.contains("no local cluster"))
     }
 }

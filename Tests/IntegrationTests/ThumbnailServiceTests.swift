@@ -11,9 +11,9 @@ import Testing
         try await cluster.waitReady(slots: 2)
         let b = cluster.clientEndpoint
         let images = cluster.dataRoot.appendingPathComponent("images").path
-        var r = try CLIRunner.run(["thumbs", "samples", images, "--count", "200", "--sizes", "320x240,240x320"], broker: b)
+        var r = try await CLIRunner.run(["thumbs", "samples", images, "--count", "200", "--sizes", "320x240,240x320"], broker: b)
         #expect(r.status == 0, "\(r.stderr)")
-        r = try CLIRunner.run(["thumbs", "put", images, "--prefix", "t/"], broker: b)
+        r = try await CLIRunner.run(["thumbs", "put", images, "--prefix", "t/"], broker: b)
         #expect(r.status == 0, "\(r.stderr)")
 
         let make = Process()
@@ -42,8 +42,12 @@ import Testing
             if !started { try await Task.sleep(for: .milliseconds(20)) }
         }
         cluster.kill(cluster.workerProcesses[0])
-        let data = out.fileHandleForReading.readDataToEndOfFile()
-        make.waitUntilExit()
+        let handle = out.fileHandleForReading
+        let data = try await Blocking.run {
+            let data = handle.readDataToEndOfFile()
+            make.waitUntilExit()
+            return data
+        }
         let summary = try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any])
         #expect(make.terminationStatus == 0, "\(summary)")
         #expect(summary["total"] as? Int == 200)

@@ -59,16 +59,16 @@ struct Cluster: AsyncParsableCommand {
             o.classesDirectory = classes ?? Self.defaultClasses()
             let supervisor = Supervisor(options: o)
             do { try supervisor.start() } catch { Failure.exit("cluster up", error) }
-            try LocalCluster.write(ClusterState(pid: getpid(), clientEndpoint: supervisor.clientEndpoint,
-                                                workerEndpoint: supervisor.workerEndpoint, dataRoot: o.dataRoot,
-                                                workers: workers, log: nil))
             do {
                 try await ClusterReadiness.wait(endpoint: supervisor.clientEndpoint, timeout: .seconds(30))
             } catch {
                 supervisor.stop()
-                LocalCluster.remove()
                 Failure.exit("cluster up", error)
             }
+            // Written once every shard is served: `--detach` returns when this file appears.
+            try LocalCluster.write(ClusterState(pid: getpid(), clientEndpoint: supervisor.clientEndpoint,
+                                                workerEndpoint: supervisor.workerEndpoint, dataRoot: o.dataRoot,
+                                                workers: workers, log: nil))
             print("sepia cluster: up — broker \(supervisor.clientEndpoint), \(workers) worker\(workers == 1 ? "" : "s"), data \(o.dataRoot)")
             print("sepia cluster: Ctrl-C to stop")
             await SignalWaiter.waitForTermination()
