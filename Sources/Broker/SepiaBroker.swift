@@ -77,7 +77,7 @@ struct SepiaBroker: ParsableCommand {
             let parent = getppid()
             let timer = DispatchSource.makeTimerSource(queue: .global())
             timer.schedule(deadline: .now() + 0.5, repeating: 0.5)
-            timer.setEventHandler { if getppid() != parent { received.signal() } }
+            timer.setEventHandler { if getppid() != parent || parent == 1 { received.signal() } }
             timer.resume()
             watchdog = timer
         }

@@ -79,7 +79,8 @@ struct OSDWorkerCommand: ParsableCommand {
             let timer = DispatchSource.makeTimerSource(queue: .global())
             timer.schedule(deadline: .now() + 0.5, repeating: 0.5)
             timer.setEventHandler {
-                if getppid() != parent {
+                // Reparented (or started after the parent was already gone: ppid 1).
+                if getppid() != parent || parent == 1 {
                     logger.warning("the process that started this worker is gone: stopping")
                     service.stop()
                 }

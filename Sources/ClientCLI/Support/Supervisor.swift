@@ -87,7 +87,11 @@ final class Supervisor: @unchecked Sendable {
         }
         p.terminationHandler = { [weak self] proc in self?.workerExited(index, proc) }
         try p.run()
-        lock.withLock { workers[index] = p }
+        let stoppedMeanwhile = lock.withLock { () -> Bool in
+            workers[index] = p
+            return stopping
+        }
+        if stoppedMeanwhile { p.terminate() }  // stop() ran while this one started
     }
 
     private func brokerExited(_ p: Process) {
@@ -107,6 +111,8 @@ final class Supervisor: @unchecked Sendable {
         say("worker \(index) (pid \(p.processIdentifier)) exited (\(p.terminationReason == .uncaughtSignal ? "signal" : "status") \(p.terminationStatus)); restarting")
         // Back off a little when workers crash in a loop.
         if count > 3 { Thread.sleep(forTimeInterval: min(2, 0.1 * Double(count))) }
+        // stop() may have begun during the back-off: then no new worker.
+        guard !lock.withLock({ self.stopping }) else { return }
         try? startWorker(index)
     }
 
