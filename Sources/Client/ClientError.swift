@@ -55,8 +55,7 @@ public enum ClientError: Error, ResultCodeError, CustomStringConvertible, Sendab
 
 extension Duration {
     var formattedSeconds: String {
-        let (s, atto) = components
-        let value = Double(s) + Double(atto) / 1e18
+        let value = inSeconds
         return value < 1 ? "\(Int(value * 1000)) ms" : String(format: "%.1f s", value)
     }
 }

@@ -105,7 +105,7 @@ public final class SepiaClient: Sendable {
         while true {
             attempt += 1
             let body = Request(client: clientID, id: id, oid: oid, ops: ops, flags: flags,
-                               timeoutMillis: UInt64(timeout.milliseconds), durability: request.durability,
+                               timeoutMillis: UInt64(timeout.wholeMilliseconds), durability: request.durability,
                                limits: request.limits, shard: shard).encode()
             let outcome = await roundTrip(id: id, body: body, timeout: timeout)
             switch outcome {
@@ -150,7 +150,7 @@ public final class SepiaClient: Sendable {
     }
 
     private func pause(_ backoff: inout Duration) async throws(ClientError) {
-        let jittered = Duration.nanoseconds(Int64.random(in: 0...max(1, backoff.nanoseconds)))
+        let jittered = Duration.nanoseconds(Int64.random(in: 0...max(1, backoff.wholeNanoseconds)))
         do { try await Task.sleep(for: jittered) } catch { throw .closed }
         backoff = min(backoff * 2, options.maxBackoff)
     }
@@ -185,9 +185,4 @@ public final class SepiaClient: Sendable {
         }
         return try result.get()
     }
-}
-
-extension Duration {
-    var milliseconds: Int64 { components.seconds * 1000 + components.attoseconds / 1_000_000_000_000_000 }
-    var nanoseconds: Int64 { components.seconds * 1_000_000_000 + components.attoseconds / 1_000_000_000 }
 }

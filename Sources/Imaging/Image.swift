@@ -23,6 +23,14 @@ public final class Image {
         var frames: Int
         /// EXIF orientations 5...8 turn the image a quarter, so upright sides are swapped.
         var swapsAxes: Bool
+
+        /// The pixel cap, from the header alone (all frames, saturating): EFBIG above it.
+        func refuse(above maxPixels: Int) throws {
+            guard pixels <= maxPixels else {
+                throw SepiaError(.EFBIG, .limit,
+                    "image is \(width)x\(height) (\(frames) frame(s), \(pixels) pixels), over the limit of \(maxPixels) pixels")
+            }
+        }
     }
 
     /// A resize filter; `triangle` (bilinear) is the thumbnail default, see docs/imaging.md.
@@ -78,10 +86,7 @@ public final class Image {
         let image = try Image()
         image.deadline = timeLimit.map { ContinuousClock.now + $0 }
         let ping = try image.ping(blob)
-        guard ping.pixels <= maxPixels else {
-            throw SepiaError(.EFBIG, .limit,
-                "image is \(ping.width)x\(ping.height) (\(ping.frames) frame(s), \(ping.pixels) pixels), over the limit of \(maxPixels) pixels")
-        }
+        try ping.refuse(above: maxPixels)
         // Clearing also drops the ping's options, so the hint is set after it.
         ClearMagickWand(image.wand)
         if image.deadline != nil { image.installDeadlineMonitor() }
@@ -103,14 +108,15 @@ public final class Image {
     }
 
     /// The header facts of an encoded image without decoding its pixels: upright width and
-    /// height (EXIF rotation applied), the coder's name and the frame count. Not an image:
+    /// height (EXIF rotation applied) and the coder's name. Over `maxPixels` (all frames): EFBIG; not an image:
     /// EINVAL with MagickWand's message.
-    public static func probe(blob: Bytes) throws -> (width: Int, height: Int, format: String, frames: Int) {
+    public static func probe(blob: Bytes, maxPixels: Int = Imaging.defaultMaxPixels) throws -> (width: Int, height: Int, format: String) {
         guard !blob.isEmpty else { throw SepiaError(.EINVAL, .image, "empty image blob") }
         let image = try Image()
         let ping = try image.ping(blob)
+        try ping.refuse(above: maxPixels)
         let (w, h) = ping.swapsAxes ? (ping.height, ping.width) : (ping.width, ping.height)
-        return (w, h, image.format, ping.frames)
+        return (w, h, image.format)
     }
 
     private func ping(_ blob: Bytes) throws -> Ping {
@@ -168,7 +174,7 @@ public final class Image {
     /// Whether the image has an alpha channel.
     public var hasAlpha: Bool { MagickGetImageAlphaChannel(wand) == MagickTrue }
 
-    /// Whether any metadata profile (EXIF, ICC, IPTC, XMP) is attached.
+    /// The names of the metadata profiles (EXIF, ICC, IPTC, XMP) attached.
     public var profileNames: [String] {
         var count = 0
         guard let names = MagickGetImageProfiles(wand, "*", &count) else { return [] }
@@ -312,14 +318,14 @@ public final class Image {
     /// Warnings pass, except that while decoding, libjpeg's "Premature end" (a truncated
     /// file, which it pads with grey) is an error: a thumbnail of half a photo is wrong.
     /// Policy refusals are EPERM, resource caps EFBIG, anything else EINVAL.
-    func check(_ result: MagickBooleanType, _ what: String, decoding: Bool = false) throws {
+    func check(_ result: MagickBooleanType, _ what: @autoclosure () -> String, decoding: Bool = false) throws {
         var severity = UndefinedException
         let text = MagickGetException(wand, &severity)
         defer { if let text { MagickRelinquishMemory(text) } }
         var message = text.map { String(cString: $0) } ?? ""
         MagickClearException(wand)
         if timedOut {
-            throw SepiaError(.ETIMEDOUT, .timeout, "\(what): image time limit exceeded")
+            throw SepiaError(.ETIMEDOUT, .timeout, "\(what()): image time limit exceeded")
         }
         // ImageMagick 6 leaves a decoder's warnings on the image, not on the wand.
         if decoding, severity.rawValue < WarningException.rawValue, let image = GetImageFromMagickWand(wand),
@@ -329,7 +335,7 @@ public final class Image {
         }
         let truncated = decoding && severity.rawValue >= WarningException.rawValue && message.lowercased().contains("premature end")
         guard result == MagickFalse || severity.rawValue >= ErrorException.rawValue || truncated else { return }
-        let detail = message.isEmpty ? "\(what) failed" : "\(what): \(message)"
+        let detail = message.isEmpty ? "\(what()) failed" : "\(what()): \(message)"
         switch severity {
         case PolicyError, PolicyFatalError:
             throw SepiaError(.EPERM, .image, detail)

@@ -140,4 +140,29 @@ import Testing
         #expect(r.stderr.contains("no reply from the broker"), "\(r.stderr)")
         #expect(Date().timeIntervalSince(started) < 30)
     }
+
+    @Test func missingFilesAreUsageErrorsNamingThePath() async throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("sepia-cli-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let script = dir.appendingPathComponent("s.lua").path
+        try "function h(i, o) end cls.register(h)".write(toFile: script, atomically: true, encoding: .utf8)
+        let image = dir.appendingPathComponent("a.jpg").path
+        FileManager.default.createFile(atPath: image, contents: Data([0xFF, 0xD8]))
+        let missing = dir.appendingPathComponent("missing.jpg").path
+        // No broker is needed: each is refused before anything is sent.
+        let b = "tcp://127.0.0.1:9"
+        var r = try await CLIRunner.run(["thumbs", "put", image, missing], broker: b)
+        #expect(r.status == 2)
+        #expect(r.stderr.contains(missing), "\(r.stderr)")
+        r = try await CLIRunner.run(["exec", "o", script, "h", "--input-file", missing], broker: b)
+        #expect(r.status == 2)
+        #expect(r.stderr.contains("cannot read --input-file \(missing)"), "\(r.stderr)")
+        r = try await CLIRunner.run(["exec", "o", missing, "h"], broker: b)
+        #expect(r.status == 2)
+        #expect(r.stderr.contains("cannot read script \(missing)"), "\(r.stderr)")
+        r = try await CLIRunner.run(["put", "o", missing], broker: b)
+        #expect(r.status == 2)
+        #expect(r.stderr.contains("cannot read \(missing)"), "\(r.stderr)")
+    }
 }

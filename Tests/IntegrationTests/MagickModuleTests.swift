@@ -108,4 +108,19 @@ import Testing
         #expect(none.rc == Errno.ENOENT.rc)
         #expect(none.logs?.contains { $0.contains("no original image") } == true)
     }
+
+    @Test func anOverLimitUploadIsRefusedFromItsHeader() async throws {
+        // 640x480 is 307,200 pixels; the workers here accept 100,000.
+        let cluster = try ClusterHarness(workers: 1, environment: ["SEPIA_IMAGING_MAX_PIXELS": "100000"])
+        try await cluster.waitReady(slots: 1)
+        let client = try cluster.client()
+        let jpeg = try await Self.sampleJPEG(cluster.dataRoot)
+        let put = try await client.call(oid: Array("big".utf8), className: "imgserv", method: "put", input: jpeg)
+        #expect(put.rc == Errno.EFBIG.rc, "\(put)")
+        #expect(put.error?.message.contains("over the limit of 100000 pixels") == true, "\(String(describing: put.error))")
+        let stat = try await client.send(oid: Array("big".utf8), ops: [.stat], options: RequestOptions(readOnly: true))
+        #expect(stat.rc == Errno.ENOENT.rc, "nothing stored")
+        let thumb = try await client.exec(oid: Array("big".utf8), script: Self.script, handler: "thumb", input: jpeg)
+        #expect(thumb.rc == Errno.EFBIG.rc, "\(thumb)")
+    }
 }

@@ -17,6 +17,10 @@ import Testing
                                   broker: nil, environment: env)
         #expect(r.status == 0, "\(r.stderr)\n\(r.text)")
         defer { _ = try? CLIRunner.runBlocking(["cluster", "down"], broker: nil, stdin: nil, environment: env) }
+        // A second local cluster is refused while this one runs.
+        r = try await CLIRunner.run(["cluster", "up", "--detach", "--data", data], broker: nil, environment: env)
+        #expect(r.status == 1)
+        #expect(r.stderr.contains("already running"), "\(r.stderr)")
         // Commands find the local cluster without configuration.
         r = try await CLIRunner.run(["put", "k", "-"], broker: nil, stdin: Data("v".utf8), environment: env)
         #expect(r.status == 0, "\(r.stderr)")

@@ -40,6 +40,7 @@ final class BrokerLoop {
     /// Serves until `shouldStop` says so, then says goodbye to workers and waiting clients.
     func run(shouldStop: () -> Bool, publish: (BrokerStatus) -> Void) {
         var nextTick: UInt64 = 0
+        let pollSockets = [workers, clients] + (zap.map { [$0.socket] } ?? [])
         while !shouldStop() {
             var now = Self.now()
             if now >= nextTick {
@@ -57,7 +58,7 @@ final class BrokerLoop {
             let wait = Int((nextTick - min(now, nextTick)) / 1_000_000) + 1
             let ready: [Bool]
             do {
-                ready = try Poller.poll([workers, clients] + (zap.map { [$0.socket] } ?? []), timeoutMillis: wait)
+                ready = try Poller.poll(pollSockets, timeoutMillis: wait)
             } catch {
                 if error.isTerminated { break }
                 logger.error("poll failed: \(error)")
@@ -92,18 +93,15 @@ final class BrokerLoop {
             metrics.requests += 1
             let body = frames[2]
             do {
+                // The peek refuses other protocol versions itself (kind `version`).
                 let header = try codec.peekRequest(body)
-                guard header.version == protocolVersion else {
-                    return replyError(to: identity, requestID: header.id, SepiaError(.EPROTONOSUPPORT, .version,
-                        "protocol version \(header.version) is not supported (this broker speaks \(protocolVersion))"))
-                }
                 perform(machine.requestArrived(client: identity, header: header, body: body, now: Self.now()))
             } catch {
                 let failure = error as? any ResultCodeError
                     ?? SepiaError(.EBADMSG, .decode, "malformed request: \(error)")
                 replyError(to: identity, requestID: codec.requestID(ofRefused: body), failure)
             }
-        } else if frames.count == 4, frames[1].isEmpty, frames[2] == BrokerFrames.admin {
+        } else if frames.count == 4, frames[1].isEmpty, frames[2] == Frames.admin {
             answerAdmin(identity, frames[3])
         } else {
             metrics.malformedFrames += 1
@@ -114,7 +112,7 @@ final class BrokerLoop {
 
     private func replyError(to client: [UInt8], requestID: UInt64, _ failure: any ResultCodeError) {
         metrics.recordError(failure.kind)
-        sendToClient(client, [client, BrokerFrames.delimiter, codec.encodeReply(Reply(id: requestID, failure: failure))])
+        sendToClient(client, [client, Frames.delimiter, codec.encodeReply(Reply(id: requestID, failure: failure))])
     }
 
     private func sendToClient(_ client: [UInt8], _ frames: [[UInt8]]) {
@@ -139,7 +137,7 @@ final class BrokerLoop {
         } else {
             document = (try? encoder.encode(["error": "unknown admin command '\(command)'; known: status"])) ?? Data()
         }
-        sendToClient(client, [client, BrokerFrames.delimiter, BrokerFrames.admin, [UInt8](document)])
+        sendToClient(client, [client, Frames.delimiter, Frames.admin, [UInt8](document)])
     }
 
     // MARK: - Workers
@@ -152,7 +150,7 @@ final class BrokerLoop {
         let slot = SlotID(frames[0])
         let now = Self.now()
         switch frames[1] {
-        case BrokerFrames.control where frames.count == 3:
+        case Frames.control where frames.count == 3:
             do {
                 let control = try codec.decodeControl(frames[2])
                 if case .stats(let handlers) = control { metrics.handlers[slot] = handlers }
@@ -160,8 +158,8 @@ final class BrokerLoop {
             } catch {
                 logger.warning("undecodable control from \(slot): \(error)")
             }
-        case BrokerFrames.reply where frames.count == 4:
-            guard let tag = BrokerFrames.decodeTag(frames[2]) else {
+        case Frames.reply where frames.count == 4:
+            guard let tag = Frames.tagValue(frames[2]) else {
                 logger.warning("reply from \(slot) with a \(frames[2].count)-byte tag ignored")
                 return
             }
@@ -183,13 +181,13 @@ final class BrokerLoop {
             index += 1
             switch action {
             case .dispatch(let tag, let slot, let body):
-                if let failure = sendToWorker(slot, [slot.routingID, BrokerFrames.dispatch, BrokerFrames.encodeTag(tag), body]) {
+                if let failure = sendToWorker(slot, [slot.routingID, Frames.dispatch, Frames.tag(tag), body]) {
                     work += failure.isUnroutable
                         ? machine.slotUnreachable(slot, now: Self.now())
                         : machine.dispatchFailed(tag: tag)
                 }
             case .sendControl(let slot, let control):
-                if let failure = sendToWorker(slot, [slot.routingID, BrokerFrames.control, codec.encodeControl(control)]),
+                if let failure = sendToWorker(slot, [slot.routingID, Frames.control, codec.encodeControl(control)]),
                    failure.isUnroutable {
                     work += machine.slotUnreachable(slot, now: Self.now())
                 }
@@ -197,7 +195,7 @@ final class BrokerLoop {
                 replyError(to: client, requestID: requestID, error)
             case .forwardReply(let client, _, let body, let slot, let latency):
                 metrics.recordReply(from: slot, latencyNanos: latency)
-                sendToClient(client, [client, BrokerFrames.delimiter, body])
+                sendToClient(client, [client, Frames.delimiter, body])
             case .log(let level, let message):
                 switch level {
                 case .debug: logger.debug("\(message)")

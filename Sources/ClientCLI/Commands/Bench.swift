@@ -144,7 +144,7 @@ struct Bench: AsyncParsableCommand {
             guard summary.failed == 0 else {
                 throw CLIError.failed("\(summary.failed) thumbnails failed: \(summary.failures.keys.sorted().joined(separator: ", "))")
             }
-            rates.append(Double(summary.done + summary.already) / elapsed.seconds)
+            rates.append(Double(summary.done + summary.already) / elapsed.inSeconds)
             latencies += summary.latenciesMillis
         }
         return (rates, latencies, perRound)

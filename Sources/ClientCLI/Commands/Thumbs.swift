@@ -47,13 +47,13 @@ struct BatchSummary {
 
     func print(title: String, elapsed: Duration, json: Bool) {
         let total = done + already + failed
-        let rate = Double(total) / max(elapsed.seconds, 1e-9)
+        let rate = Double(total) / max(elapsed.inSeconds, 1e-9)
         let p = Percentiles.of(latenciesMillis, [50, 99])
         if json {
             JSONOutput.print([
                 "total": total, "done": done, "already_there": already, "failed": failed,
                 "failures": failedItems.map { ["oid": $0.0, "reason": $0.1] },
-                "seconds": elapsed.seconds, "images_per_second": rate,
+                "seconds": elapsed.inSeconds, "images_per_second": rate,
                 "p50_ms": p[0], "p99_ms": p[1],
             ])
             return
@@ -65,7 +65,7 @@ struct BatchSummary {
             ["done", "\(done)"],
             ["already there", "\(already)"],
             ["failed", "\(failed)"],
-            ["time", String(format: "%.2f s", elapsed.seconds)],
+            ["time", String(format: "%.2f s", elapsed.inSeconds)],
             ["rate", String(format: "%.1f images/s", rate)],
             ["latency p50", String(format: "%.1f ms", p[0])],
             ["latency p99", String(format: "%.1f ms", p[1])],
@@ -98,6 +98,13 @@ struct ThumbsPut: AsyncParsableCommand {
     var prefix = ""
     @OptionGroup var batch: BatchOptions
     @OptionGroup var connection: ConnectionOptions
+
+    func validate() throws {
+        // A mistyped path must not shrink the batch silently.
+        for path in paths where !FileManager.default.fileExists(atPath: path) {
+            throw ValidationError("no such file or folder: \(path)")
+        }
+    }
 
     func run() async throws {
         let files = ImageFiles.collect(paths)

@@ -78,7 +78,7 @@ struct BenchRunner {
             }
             try await group.waitForAll()
         }
-        return Double(counter.value) / (ContinuousClock.now - started).seconds
+        return Double(counter.value) / (ContinuousClock.now - started).inSeconds
     }
 }
 

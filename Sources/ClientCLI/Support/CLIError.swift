@@ -18,18 +18,18 @@ enum CLIError: Error, CustomStringConvertible {
 enum Failure {
     /// Prints `sepia: <what> failed: ENOENT (-2) op: No such file or directory` and exits 1.
     static func exit(_ what: String, _ error: any Error) -> Never {
+        var code: Int32 = 1
         let text: String
         switch error {
         case let e as ClientError: text = e.description
         case let e as SepiaError: text = e.description
         case let e as CLIError:
-            FileHandle.standardError.write(Data("sepia: \(what) failed: \(e)\n".utf8))
-            if case .usage = e { Foundation.exit(2) }
-            Foundation.exit(1)
+            text = e.description
+            if case .usage = e { code = 2 }
         default: text = "\(error)"
         }
         FileHandle.standardError.write(Data("sepia: \(what) failed: \(text)\n".utf8))
-        Foundation.exit(1)
+        Foundation.exit(code)
     }
 
     /// A reply with a negative rc, printed the same way.

@@ -43,7 +43,7 @@ final class ProgressBar: @unchecked Sendable {
 
     private func draw(now: ContinuousClock.Instant) {
         let count = done + failed
-        let seconds = max(1e-9, (now - started).seconds)
+        let seconds = max(1e-9, (now - started).inSeconds)
         let rate = Double(count) / seconds
         let fraction = total > 0 ? Double(count) / Double(total) : 1
         let width = 28
@@ -62,8 +62,7 @@ final class ProgressBar: @unchecked Sendable {
 }
 
 extension Duration {
-    var seconds: Double { Double(components.seconds) + Double(components.attoseconds) / 1e18 }
-    var millis: Double { seconds * 1000 }
+    var millis: Double { inSeconds * 1000 }
 }
 
 /// Percentiles of a sample (nearest rank).

@@ -80,8 +80,7 @@ struct RequestExecutor {
                     requestId: request.id,
                     limits: request.limits,
                     remainingMillis: request.timeoutMillis.map { timeout in
-                        let spent = (ContinuousClock.now - receivedAt).components
-                        let spentMillis = UInt64(spent.seconds) * 1000 + UInt64(spent.attoseconds / 1_000_000_000_000_000)
+                        let spentMillis = UInt64(max(0, (ContinuousClock.now - receivedAt).wholeMilliseconds))
                         return timeout > spentMillis ? timeout - spentMillis : 1
                     },
                     readOnly: readOnly,

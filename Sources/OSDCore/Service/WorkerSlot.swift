@@ -34,7 +34,6 @@ final class WorkerSlot: @unchecked Sendable {
     private var lastHeardFromBroker = ContinuousClock.now
     private var lastSentHeartbeat = ContinuousClock.now
     private var lastOpenAttempt = ContinuousClock.now
-    private(set) var stats = SlotStats()
     private var latencies = HandlerLatencies()
     private var lastStatsReport = ContinuousClock.now
 
@@ -191,11 +190,9 @@ final class WorkerSlot: @unchecked Sendable {
         }
         let execution = executor.execute(request, on: store, receivedAt: received)
         round.add(tag: tag, reply: execution.reply, shard: execution.needsSync ? shard : nil)
-        let spent = (ContinuousClock.now - received).components
         latencies.record(HandlerLatencies.label(of: request),
-                         micros: UInt64(spent.seconds) * 1_000_000 + UInt64(spent.attoseconds / 1_000_000_000_000),
+                         micros: UInt64(max(0, (ContinuousClock.now - received).wholeMicroseconds)),
                          failed: execution.failed)
-        stats.requests += 1
     }
 
     private func logSink() -> @Sendable (LogRecord) -> Void {
@@ -212,7 +209,6 @@ final class WorkerSlot: @unchecked Sendable {
             guard let store = shards[shard] else { continue }
             do {
                 try store.sync()
-                stats.syncs += 1
             } catch {
                 failed[shard] = error
                 logger.error("slot \(index): sync of shard \(shard) failed: \(error)")
@@ -361,9 +357,4 @@ struct Round {
         items.append(Item(tag: tag, reply: reply, shard: shard))
         if let shard { shardsToSync.insert(shard) }
     }
-}
-
-struct SlotStats {
-    var requests = 0
-    var syncs = 0
 }

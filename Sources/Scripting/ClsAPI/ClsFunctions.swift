@@ -267,7 +267,6 @@ enum ClsFunctions {
             entries.append(KeyValue(key, Lua.strictString(L, -1) ?? []))
             lua_settop(L, -2)
         }
-        entries.sort { $0.key.lexicographicallyPrecedes($1.key) }
         return perform(L, .omapSet(entries: entries))
     }
 

@@ -58,7 +58,7 @@ enum MagickFunctions {
     // MARK: arguments and errors
 
     /// A blob argument: a Lua string or a bufferlist.
-    private static func blob(_ L: LuaState, _ index: Int32, _ function: String) -> Bytes? {
+    private static func blob(_ L: LuaState, _ index: Int32) -> Bytes? {
         if let s = Lua.strictString(L, index) { return s }
         if let bl = Lua.bufferlist(L, index) { return Lua.bytes(of: bl) }
         return nil
@@ -72,7 +72,7 @@ enum MagickFunctions {
     // MARK: module functions
 
     static func load(_ L: LuaState) -> Int32 {
-        guard let bytes = blob(L, 1, "load_image_from_blob") else {
+        guard let bytes = blob(L, 1) else {
             return Lua.argError(L, 1, "load_image_from_blob", "string")
         }
         do {
@@ -96,7 +96,7 @@ enum MagickFunctions {
                 Lua.pushBytes(L, try image.blob())
                 return 1
             }
-            guard let bytes = blob(L, 1, "thumb") else { return Lua.argError(L, 1, "thumb", "image or string") }
+            guard let bytes = blob(L, 1) else { return Lua.argError(L, 1, "thumb", "image or string") }
             Lua.pushBytes(L, try Imaging.thumb(blob: bytes, spec: specText, maxPixels: MagickModule.maxPixels))
             return 1
         } catch {
@@ -106,12 +106,9 @@ enum MagickFunctions {
 
     /// magick.ping(blob) → width, height, format (EXT: header only, no decoding).
     static func ping(_ L: LuaState) -> Int32 {
-        guard let bytes = blob(L, 1, "ping") else { return Lua.argError(L, 1, "ping", "string") }
+        guard let bytes = blob(L, 1) else { return Lua.argError(L, 1, "ping", "string") }
         do {
-            let info = try Image.probe(blob: bytes)
-            guard info.width * info.height <= MagickModule.maxPixels else {
-                throw SepiaError(.EFBIG, .limit, "image is \(info.width)x\(info.height), over the limit of \(MagickModule.maxPixels) pixels")
-            }
+            let info = try Image.probe(blob: bytes, maxPixels: MagickModule.maxPixels)
             lua_pushnumber(L, Double(info.width))
             lua_pushnumber(L, Double(info.height))
             Lua.pushString(L, info.format.lowercased())

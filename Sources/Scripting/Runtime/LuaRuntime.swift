@@ -21,8 +21,6 @@ public final class LuaRuntime {
     var luaClasses: [String: Int32] = [:]
     /// Native Swift classes: name → class.
     var nativeClasses: [String: NativeClass] = [:]
-    /// Library tables added with `registerModule` (e.g. magick), by global name.
-    var extraModules: [(name: String, functions: [(String, HostFunction)])] = []
     /// Registry slots: sandbox templates and the per-call registered-handler set.
     var plainTemplateRef: Int32 = 0
     var libsTemplateRef: Int32 = 0

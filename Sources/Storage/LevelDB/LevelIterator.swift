@@ -22,7 +22,6 @@ final class LevelIterator {
         }
     }
 
-    func seekToFirst() { leveldb_iter_seek_to_first(handle) }
     func next() { leveldb_iter_next(handle) }
 
     var key: Bytes {

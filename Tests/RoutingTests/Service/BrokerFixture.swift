@@ -1,5 +1,6 @@
 // A broker on ephemeral loopback ports, a client DEALER and test worker slots, pumped together
 // from the test's thread.
+import Codec
 import BrokerCore
 import Foundation
 import Logging
@@ -43,7 +44,7 @@ final class BrokerFixture {
     }
 
     func send(id: UInt64, oid: String, timeoutMillis: UInt64? = nil) throws {
-        try client.send(BrokerFrames.delimiter, TestWireCodec.request(id: id, oid: oid, timeoutMillis: timeoutMillis))
+        try client.send(Frames.delimiter, TestWireCodec.request(id: id, oid: oid, timeoutMillis: timeoutMillis))
     }
 
     /// Pumps everything until `done` holds or `seconds` pass.
@@ -56,7 +57,7 @@ final class BrokerFixture {
             _ = try Poller.poll([client] + live.map(\.socket), timeoutMillis: 10)
             for worker in live { try worker.pump() }
             while let frames = try client.receive(dontWait: true) {
-                if frames.count == 3, frames[1] == BrokerFrames.admin {
+                if frames.count == 3, frames[1] == Frames.admin {
                     adminAnswers.append(frames[2])
                 } else if frames.count == 2, let reply = TestWireCodec.decodeReply(frames[1]) {
                     replies[reply.id] = (reply.rc, reply.text)
@@ -78,7 +79,7 @@ final class BrokerFixture {
     }
 
     func status() throws -> [String: Any] {
-        try client.send([BrokerFrames.delimiter, BrokerFrames.admin, Array("status".utf8)])
+        try client.send([Frames.delimiter, Frames.admin, Array("status".utf8)])
         let before = adminAnswers.count
         try pump { adminAnswers.count > before }
         let json = try JSONSerialization.jsonObject(with: Data(adminAnswers.last ?? []))

@@ -1,13 +1,14 @@
 // The broker's small pieces: tag frames and latency percentiles.
+import Codec
 import Testing
 @testable import BrokerCore
 
 @Suite struct BrokerPartsTests {
     @Test func tagsAreEightBytesBigEndian() {
-        #expect(BrokerFrames.encodeTag(0x0102_0304_0506_0708) == [1, 2, 3, 4, 5, 6, 7, 8])
-        #expect(BrokerFrames.decodeTag([1, 2, 3, 4, 5, 6, 7, 8]) == 0x0102_0304_0506_0708)
-        #expect(BrokerFrames.decodeTag(BrokerFrames.encodeTag(.max)) == .max)
-        #expect(BrokerFrames.decodeTag([1, 2, 3]) == nil)
+        #expect(Frames.tag(0x0102_0304_0506_0708) == [1, 2, 3, 4, 5, 6, 7, 8])
+        #expect(Frames.tagValue([1, 2, 3, 4, 5, 6, 7, 8]) == 0x0102_0304_0506_0708)
+        #expect(Frames.tagValue(Frames.tag(.max)) == .max)
+        #expect(Frames.tagValue([1, 2, 3]) == nil)
     }
 
     @Test func reservoirKeepsRecentSamplesAndRanks() {

@@ -7,29 +7,29 @@ import Routing
 
 struct TestWireCodec: WireCodec {
     static func request(id: UInt64, oid: String, timeoutMillis: UInt64? = nil) -> [UInt8] {
-        [UInt8(ascii: "Q")] + BrokerFrames.encodeTag(id) + BrokerFrames.encodeTag(timeoutMillis ?? .max) + Array(oid.utf8)
+        [UInt8(ascii: "Q")] + Frames.tag(id) + Frames.tag(timeoutMillis ?? .max) + Array(oid.utf8)
     }
 
     static func reply(id: UInt64, rc: Int32, text: String) -> [UInt8] {
-        [UInt8(ascii: "P")] + BrokerFrames.encodeTag(id) + BrokerFrames.encodeTag(UInt64(UInt32(bitPattern: rc))).suffix(4)
+        [UInt8(ascii: "P")] + Frames.tag(id) + Frames.tag(UInt64(UInt32(bitPattern: rc))).suffix(4)
             + Array(text.utf8)
     }
 
     /// (id, rc, text) of a reply body.
     static func decodeReply(_ body: [UInt8]) -> (id: UInt64, rc: Int32, text: String)? {
-        guard body.count >= 13, body[0] == UInt8(ascii: "P"), let id = BrokerFrames.decodeTag(Array(body[1..<9])) else { return nil }
+        guard body.count >= 13, body[0] == UInt8(ascii: "P"), let id = Frames.tagValue(Array(body[1..<9])) else { return nil }
         let rc = Int32(bitPattern: body[9..<13].reduce(0) { $0 << 8 | UInt32($1) })
         return (id, rc, String(decoding: body[13...], as: UTF8.self))
     }
 
     /// The id and oid of a request body (what the test worker needs).
     static func decodeRequest(_ body: [UInt8]) -> (id: UInt64, oid: [UInt8])? {
-        guard body.count >= 17, body[0] == UInt8(ascii: "Q"), let id = BrokerFrames.decodeTag(Array(body[1..<9])) else { return nil }
+        guard body.count >= 17, body[0] == UInt8(ascii: "Q"), let id = Frames.tagValue(Array(body[1..<9])) else { return nil }
         return (id, Array(body[17...]))
     }
 
     func peekRequest(_ body: [UInt8]) throws -> RequestHeaderInfo {
-        guard let (id, oid) = Self.decodeRequest(body), let timeout = BrokerFrames.decodeTag(Array(body[9..<17])) else {
+        guard let (id, oid) = Self.decodeRequest(body), let timeout = Frames.tagValue(Array(body[9..<17])) else {
             throw SepiaError(.EBADMSG, .decode, "not a test request")
         }
         return RequestHeaderInfo(client: [], id: id, oid: oid, timeoutMillis: timeout == .max ? nil : timeout)

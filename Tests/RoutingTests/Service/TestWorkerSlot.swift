@@ -39,19 +39,19 @@ final class TestWorkerSlot {
     }
 
     func sendControl(_ control: Control) throws {
-        try socket.send(BrokerFrames.control, codec.encodeControl(control))
+        try socket.send(Frames.control, codec.encodeControl(control))
     }
 
     /// Handles every message waiting, without blocking.
     func pump() throws {
         while let frames = try socket.receive(dontWait: true) {
-            if frames.count == 2, frames[0] == BrokerFrames.control {
+            if frames.count == 2, frames[0] == Frames.control {
                 try obey(try codec.decodeControl(frames[1]))
-            } else if frames.count == 3, frames[0] == BrokerFrames.dispatch,
+            } else if frames.count == 3, frames[0] == Frames.dispatch,
                       let request = TestWireCodec.decodeRequest(frames[2]) {
                 if answering {
                     served.append(request.id)
-                    try socket.send(BrokerFrames.reply, frames[1], TestWireCodec.reply(id: request.id, rc: 0, text: name))
+                    try socket.send(Frames.reply, frames[1], TestWireCodec.reply(id: request.id, rc: 0, text: name))
                 } else {
                     held.append((frames[1], request.id))
                 }
