@@ -112,12 +112,13 @@ final class BrokerLoop {
 
     private func replyError(to client: [UInt8], requestID: UInt64, _ failure: any ResultCodeError) {
         metrics.recordError(failure.kind)
-        sendToClient(client, [client, Frames.delimiter, codec.encodeReply(Reply(id: requestID, failure: failure))])
+        sendToClient { try clients.send(client, Frames.delimiter, codec.encodeReply(Reply(id: requestID, failure: failure)), dontWait: true) }
     }
 
-    private func sendToClient(_ client: [UInt8], _ frames: [[UInt8]]) {
+    /// Runs one send to a client; a failure is counted, never fatal.
+    private func sendToClient(_ send: () throws -> Void) {
         do {
-            try clients.send(frames, dontWait: true)
+            try send()
         } catch {
             // Gone (unroutable) or not reading (high-water mark): the client retries by id.
             metrics.undeliverable += 1
@@ -137,7 +138,7 @@ final class BrokerLoop {
         } else {
             document = (try? encoder.encode(["error": "unknown admin command '\(command)'; known: status"])) ?? Data()
         }
-        sendToClient(client, [client, Frames.delimiter, Frames.admin, [UInt8](document)])
+        sendToClient { try clients.send([client, Frames.delimiter, Frames.admin, [UInt8](document)], dontWait: true) }
     }
 
     // MARK: - Workers
@@ -195,7 +196,7 @@ final class BrokerLoop {
                 replyError(to: client, requestID: requestID, error)
             case .forwardReply(let client, _, let body, let slot, let latency):
                 metrics.recordReply(from: slot, latencyNanos: latency)
-                sendToClient(client, [client, Frames.delimiter, body])
+                sendToClient { try clients.send(client, Frames.delimiter, body, dontWait: true) }
             case .log(let level, let message):
                 switch level {
                 case .debug: logger.debug("\(message)")
