@@ -1,6 +1,9 @@
 // The client's one socket and the thread that owns it. Callers on any thread hand frames over
 // through a locked queue and an eventfd; the I/O thread sends them, receives replies and
-// completes the waiting callers, so many requests share one DEALER socket.
+// completes the waiting callers, so many requests share one DEALER socket. The thread never
+// blocks in a send: a DEALER with no completed connection (a broker that is down, or a CURVE
+// handshake that never completes) would block zmq_send forever, so sends do not wait and a
+// message libzmq cannot take yet stays queued here until its deadline.
 import Codec
 import Foundation
 import Synchronization
@@ -30,6 +33,8 @@ final class Connection: @unchecked Sendable {
     private let wake: WakeupSignal
     private let lock = Mutex<(outbox: [Outgoing], closed: Bool)>(([], false))
     private var pending: [UInt64: Waiting] = [:]
+    /// Taken from the outbox but not yet accepted by libzmq (no peer to send to yet).
+    private var unsent: [Outgoing] = []
     private var adminWaiting: [Waiting] = []
     private var thread: Thread?
     private let maxFrameBytes: Int
@@ -96,7 +101,7 @@ final class Connection: @unchecked Sendable {
     private func loop() {
         var lastExpiry = ContinuousClock.now
         while true {
-            let timeout = pending.isEmpty && adminWaiting.isEmpty ? 1000 : 10
+            let timeout = pending.isEmpty && adminWaiting.isEmpty && unsent.isEmpty ? 1000 : 10
             let ready: [Bool]
             do {
                 ready = try Poller.poll([socket], fds: [wake.fd], timeoutMillis: timeout)
@@ -110,10 +115,13 @@ final class Connection: @unchecked Sendable {
                 return (items, state.closed)
             }
             if closed {
-                failAll(outbox)
+                failAll(unsent + outbox)
                 break
             }
-            for item in outbox { send(item) }
+            // Earlier unsent messages go first, so requests leave in the order they came.
+            let queued = unsent + outbox
+            unsent.removeAll(keepingCapacity: true)
+            for item in queued { send(item) }
             if ready[0] { receiveAll() }
             let now = ContinuousClock.now
             if now - lastExpiry >= .milliseconds(5) {
@@ -125,8 +133,16 @@ final class Connection: @unchecked Sendable {
     }
 
     private func send(_ item: Outgoing) {
+        // Once one message found no peer, later ones would not either, and must not overtake it.
+        guard unsent.isEmpty else {
+            unsent.append(item)
+            return
+        }
         do {
-            try socket.send(item.frames)
+            try socket.send(item.frames, dontWait: true)
+        } catch where error.isAgain {
+            unsent.append(item)
+            return
         } catch {
             item.handler(.failure(.connection("send failed: \(error)")))
             return
@@ -156,6 +172,14 @@ final class Connection: @unchecked Sendable {
     }
 
     private func expire(now: ContinuousClock.Instant) {
+        // A message that never found a peer times out like one whose reply never came.
+        let (expired, kept) = unsent.reduce(into: ([Outgoing](), [Outgoing]())) { parts, item in
+            if item.deadline <= now { parts.0.append(item) } else { parts.1.append(item) }
+        }
+        unsent = kept
+        for item in expired {
+            item.handler(.failure(.timedOut(requestID: item.id, after: .zero, attempts: 1)))
+        }
         for (id, waiting) in pending where waiting.deadline <= now {
             pending.removeValue(forKey: id)
             waiting.handler(.failure(.timedOut(requestID: id, after: .zero, attempts: 1)))

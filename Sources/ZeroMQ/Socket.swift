@@ -3,19 +3,13 @@ import CZeroMQ
 
 /// The socket types Sepia uses.
 public enum SocketType: Sendable {
-    case router, dealer, pair, pub, sub, req, rep, push, pull
+    case router, dealer, rep
 
     var raw: Int32 {
         switch self {
         case .router: ZMQ_ROUTER
         case .dealer: ZMQ_DEALER
-        case .pair: ZMQ_PAIR
-        case .pub: ZMQ_PUB
-        case .sub: ZMQ_SUB
-        case .req: ZMQ_REQ
         case .rep: ZMQ_REP
-        case .push: ZMQ_PUSH
-        case .pull: ZMQ_PULL
         }
     }
 }
@@ -75,13 +69,6 @@ public final class Socket: @unchecked Sendable {
         try setOption(option, bytes: Array(string.utf8))
     }
 
-    public func getInt32(_ option: Int32) throws(ZMQError) -> Int32 {
-        var v: Int32 = 0
-        var size = MemoryLayout<Int32>.size
-        try check(zmq_getsockopt(handle, option, &v, &size), "zmq_getsockopt(\(option))")
-        return v
-    }
-
     public func getString(_ option: Int32) throws(ZMQError) -> String {
         var buffer = [CChar](repeating: 0, count: 512)
         var size = buffer.count
@@ -108,8 +95,6 @@ public final class Socket: @unchecked Sendable {
         try setOption(ZMQ_RECONNECT_IVL, ms)
         try setOption(ZMQ_RECONNECT_IVL_MAX, max)
     }
-    /// Only queue messages to completed connections (a DEALER to a dead broker won't pile up).
-    public func setImmediate(_ on: Bool) throws(ZMQError) { try setOption(ZMQ_IMMEDIATE, Int32(on ? 1 : 0)) }
 
     // MARK: - CURVE
 
@@ -139,10 +124,6 @@ public final class Socket: @unchecked Sendable {
 
     public func connect(_ endpoint: String) throws(ZMQError) {
         try check(zmq_connect(handle, endpoint), "connect \(endpoint)")
-    }
-
-    public func disconnect(_ endpoint: String) throws(ZMQError) {
-        try check(zmq_disconnect(handle, endpoint), "disconnect \(endpoint)")
     }
 
     // MARK: - Messages

@@ -1,4 +1,6 @@
-// ZeroMQ's error convention (-1 and errno) becomes a typed error in ONE place: `check`.
+// ZeroMQ's error convention (-1 and errno) becomes a typed error: `check` for calls that fail
+// outright, and the send/receive/poll loops, which read errno through `lastErrno` to retry EINTR
+// and to tell EAGAIN apart.
 import CZeroMQ
 
 /// A failed ZeroMQ call: the errno and zmq_strerror's text.
@@ -18,7 +20,7 @@ public struct ZMQError: Error, CustomStringConvertible, Sendable, Equatable {
     public var isUnroutable: Bool { errno == EHOSTUNREACH }
 }
 
-/// Turns a ZeroMQ return value into a typed error. The only place that reads errno.
+/// Turns a ZeroMQ return value into a typed error.
 @inline(__always)
 @discardableResult
 func check(_ rc: Int32, _ operation: @autoclosure () -> String) throws(ZMQError) -> Int32 {

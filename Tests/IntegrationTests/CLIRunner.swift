@@ -5,6 +5,8 @@ struct CLIResult {
     var status: Int32
     var stdout: Data
     var stderr: String
+    /// The runner killed it: it was still running `killAfter` seconds after it started.
+    var killed = false
     var text: String { String(decoding: stdout, as: UTF8.self) }
     var json: [String: Any]? { try? JSONSerialization.jsonObject(with: stdout) as? [String: Any] }
 }
@@ -12,16 +14,22 @@ struct CLIResult {
 enum CLIRunner {
     /// Runs `sepia` on a thread of its own and awaits it, so waiting for the process never
     /// blocks one of the few threads of Swift's cooperative pool (other tests need them).
-    static func run(_ args: [String], broker: String?, stdin: Data? = nil, environment: [String: String] = [:]) async throws -> CLIResult {
+    /// With `killAfter`, a command still running after that many seconds is killed and comes
+    /// back `killed`, so a test of "it ends by its timeout" fails instead of hanging.
+    static func run(_ args: [String], broker: String?, stdin: Data? = nil, environment: [String: String] = [:],
+                    killAfter: TimeInterval? = nil) async throws -> CLIResult {
         let result: Result<CLIResult, any Error> = await withCheckedContinuation { continuation in
             Thread.detachNewThread {
-                continuation.resume(returning: Result { try runBlocking(args, broker: broker, stdin: stdin, environment: environment) })
+                continuation.resume(returning: Result {
+                    try runBlocking(args, broker: broker, stdin: stdin, environment: environment, killAfter: killAfter)
+                })
             }
         }
         return try result.get()
     }
 
-    static func runBlocking(_ args: [String], broker: String?, stdin: Data?, environment: [String: String]) throws -> CLIResult {
+    static func runBlocking(_ args: [String], broker: String?, stdin: Data?, environment: [String: String],
+                            killAfter: TimeInterval? = nil) throws -> CLIResult {
         let p = Process()
         p.executableURL = ClusterHarness.binDir.appendingPathComponent("sepia")
         p.arguments = args
@@ -36,6 +44,15 @@ enum CLIRunner {
         p.standardError = err
         p.standardInput = input
         try p.run()
+        let killed = Flag()
+        if let killAfter {
+            DispatchQueue.global().asyncAfter(deadline: .now() + killAfter) {
+                if p.isRunning {
+                    killed.set()
+                    kill(p.processIdentifier, SIGKILL)
+                }
+            }
+        }
         // Read both pipes concurrently so a large output never blocks the child.
         let outBox = DataBox(), errBox = DataBox()
         let group = DispatchGroup()
@@ -47,7 +64,8 @@ enum CLIRunner {
         try input.fileHandleForWriting.close()
         p.waitUntilExit()
         group.wait()
-        return CLIResult(status: p.terminationStatus, stdout: outBox.get(), stderr: String(decoding: errBox.get(), as: UTF8.self))
+        return CLIResult(status: p.terminationStatus, stdout: outBox.get(), stderr: String(decoding: errBox.get(), as: UTF8.self),
+                         killed: killed.isSet)
     }
 }
 
@@ -57,6 +75,14 @@ final class DataBox: @unchecked Sendable {
     private var data = Data()
     func set(_ d: Data) { lock.withLock { data = d } }
     func get() -> Data { lock.withLock { data } }
+}
+
+final class Flag: @unchecked Sendable {
+    // @unchecked Sendable: guarded by the lock.
+    private let lock = NSLock()
+    private var value = false
+    func set() { lock.withLock { value = true } }
+    var isSet: Bool { lock.withLock { value } }
 }
 
 /// Runs blocking work (reading a child's output, waiting for it to exit) on a thread of its

@@ -1,8 +1,9 @@
 // The `sepia` command against a live local cluster: output bytes, JSON shape, exit codes.
 import Foundation
 import Testing
+import ZeroMQ
 
-@Suite(.serialized) struct CLITests {
+@Suite(.serialized, .timeLimit(.minutes(5))) struct CLITests {
     static let counter = """
     function incr(input, output)
       local n = 0
@@ -139,6 +140,30 @@ import Testing
         #expect(r.stderr.contains("ETIMEDOUT"), "\(r.stderr)")
         #expect(r.stderr.contains("no reply from the broker"), "\(r.stderr)")
         #expect(Date().timeIntervalSince(started) < 30)
+    }
+
+    /// A plaintext client against a CURVE broker never completes its handshake, so it has no
+    /// peer to send to; it must still end with ETIMEDOUT when its attempts are used up. The
+    /// hang this guards against was intermittent, so several clients run at once.
+    @Test(.enabled(if: Curve.isAvailable, "libzmq built without CURVE"))
+    func plaintextClientAgainstCurveBrokerTimesOut() async throws {
+        let server = try Curve.keyPair(), client = try Curve.keyPair(), worker = try Curve.keyPair()
+        let cluster = try ClusterHarness(workers: 1, shards: 8,
+                                         environment: CurveTests.environment(server: server, client: client, worker: worker))
+        try await cluster.waitReady(slots: 1)
+        let b = cluster.clientEndpoint
+        let results = try await withThrowingTaskGroup(of: CLIResult.self) { group in
+            for _ in 0..<4 {
+                // Two attempts of 1 s plus backoff: far inside 20 s unless a send blocks.
+                group.addTask { try await CLIRunner.run(["get", "x", "--timeout", "1", "--retries", "1"], broker: b, killAfter: 20) }
+            }
+            return try await group.reduce(into: []) { $0.append($1) }
+        }
+        for r in results {
+            #expect(!r.killed, "the command did not end by its timeout")
+            #expect(r.status == 1, "\(r.stderr)")
+            #expect(r.stderr.contains("ETIMEDOUT"), "\(r.stderr)")
+        }
     }
 
     @Test func missingFilesAreUsageErrorsNamingThePath() async throws {
