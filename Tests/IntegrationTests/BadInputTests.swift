@@ -6,7 +6,7 @@ import Foundation
 import Testing
 import ZeroMQ
 
-@Suite(.serialized) struct BadInputTests {
+@Suite(.serialized, .timeLimit(.minutes(3))) struct BadInputTests {
     @Test func hostileScriptsEndInTheirErrnoAndTheWorkerLivesOn() async throws {
         let cluster = try ClusterHarness(workers: 1, environment: ["SEPIA_LUA_TIME_LIMIT_MS": "1000", "SEPIA_LUA_OUTPUT_LIMIT_BYTES": "1048576"])
         try await cluster.waitReady(slots: 1)

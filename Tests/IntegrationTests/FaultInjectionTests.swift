@@ -44,14 +44,13 @@ import Testing
             }
         }
         // Frozen past its heartbeat (100 ms x 4): the broker drops its slot and moves its shards.
-        let deadline = ContinuousClock.now + .seconds(10)
         var gone = false
-        while !gone && ContinuousClock.now < deadline {
-            try await Task.sleep(for: .milliseconds(50))
+        try? await eventually("the frozen worker's slot dropped", interval: .milliseconds(50)) { () async throws -> Bool in
             if stopped.with({ $0 }), let doc = try? await cluster.statusDocument(),
                let workers = doc["workers"] as? [[String: Any]] {
                 gone = !workers.contains { ($0["pid"] as? Int) == pid }
             }
+            return gone
         }
         #expect(gone, "the frozen worker's slot was dropped")
         let doc = try await cluster.statusDocument()
@@ -119,12 +118,11 @@ import Testing
 
         // Space returns: writes succeed again (the shard may need a moment to reopen).
         try FileManager.default.removeItem(at: filler)
-        let deadline = ContinuousClock.now + .seconds(15)
         var recovered = false
-        while !recovered && ContinuousClock.now < deadline {
+        try? await eventually("writes succeed again", timeout: .seconds(15), interval: .milliseconds(100)) { () async throws -> Bool in
             let reply = try await client.send(oid: Array("after".utf8), ops: [.writeFull(data: value(7))])
             recovered = reply.rc == 0
-            if !recovered { try await Task.sleep(for: .milliseconds(100)) }
+            return recovered
         }
         #expect(recovered, "writes succeed once space returns; log:\n\(cluster.log().suffix(3000))")
         #expect(try await client.get(oid: Array("after".utf8)) == value(7))

@@ -5,7 +5,7 @@ import Codec
 import Foundation
 import Testing
 
-@Suite(.serialized) struct MagickModuleTests {
+@Suite(.serialized, .timeLimit(.minutes(3))) struct MagickModuleTests {
     static func sampleJPEG(_ dir: URL, width: Int = 640, height: Int = 480) async throws -> Bytes {
         let path = dir.appendingPathComponent("images").path
         let r = try await CLIRunner.run(["thumbs", "samples", path, "--count", "1", "--sizes", "\(width)x\(height)"], broker: nil)

@@ -5,7 +5,7 @@ import Codec
 import Foundation
 import Testing
 
-@Suite(.serialized) struct ScalingTests {
+@Suite(.serialized, .timeLimit(.minutes(5))) struct ScalingTests {
     static let appendScript = Bytes("""
     function add(input, output)
       cls.append(input)
@@ -45,7 +45,7 @@ import Testing
             }
             if i >= 1500, once(3) {
                 cluster.kill(first, signal: SIGTERM)
-                while first.isRunning { try? await Task.sleep(for: .milliseconds(10)) }
+                try? await eventually("the first worker to exit", timeout: .seconds(30), interval: .milliseconds(10)) { !first.isRunning }
             }
             if i >= 2100, once(4), let p = joined.with({ $0.first }) { cluster.kill(p, signal: SIGKILL) }
         }

@@ -4,7 +4,7 @@ import Client
 import Foundation
 import Testing
 
-@Suite(.serialized) struct SupervisorTests {
+@Suite(.serialized, .timeLimit(.minutes(3))) struct SupervisorTests {
     @Test func clusterUpRestartsACrashedWorkerAndDownStopsIt() async throws {
         let home = FileManager.default.temporaryDirectory.appendingPathComponent("sepia-sup-\(UUID().uuidString)")
         let data = home.appendingPathComponent("data").path

@@ -5,7 +5,7 @@ import Codec
 import Foundation
 import Testing
 
-@Suite(.serialized) struct ThumbnailServiceTests {
+@Suite(.serialized, .timeLimit(.minutes(3))) struct ThumbnailServiceTests {
     @Test func batchSurvivesAWorkerKilledMidway() async throws {
         let cluster = try ClusterHarness(workers: 2, shards: 16)
         try await cluster.waitReady(slots: 2)
