@@ -85,7 +85,7 @@ public final class Image {
         guard !blob.isEmpty else { throw SepiaError(.EINVAL, .image, "empty image blob") }
         let image = try Image()
         image.deadline = timeLimit.map { ContinuousClock.now + $0 }
-        let ping = try image.ping(blob)
+        let ping = try image.ping(blob, maxPixels: maxPixels)
         try ping.refuse(above: maxPixels)
         // Clearing also drops the ping's options, so the hint is set after it.
         ClearMagickWand(image.wand)
@@ -113,15 +113,29 @@ public final class Image {
     public static func probe(blob: Bytes, maxPixels: Int = Imaging.defaultMaxPixels) throws -> (width: Int, height: Int, format: String) {
         guard !blob.isEmpty else { throw SepiaError(.EINVAL, .image, "empty image blob") }
         let image = try Image()
-        let ping = try image.ping(blob)
+        let ping = try image.ping(blob, maxPixels: maxPixels)
         try ping.refuse(above: maxPixels)
         let (w, h) = ping.swapsAxes ? (ping.height, ping.width) : (ping.width, ping.height)
         return (w, h, image.format)
     }
 
-    private func ping(_ blob: Bytes) throws -> Ping {
-        try check(blob.withUnsafeBytes { MagickPingImageBlob(wand, $0.baseAddress, $0.count) },
-                  "read header", decoding: true)
+    private func ping(_ blob: Bytes, maxPixels: Int) throws -> Ping {
+        let result = blob.withUnsafeBytes { MagickPingImageBlob(wand, $0.baseAddress, $0.count) }
+        do {
+            try check(result, "read header", decoding: true)
+        } catch {
+            // A header over the policy's side limit fails without a message: say what it declares.
+            if let (w, h) = HeaderSize.of(blob) {
+                let declared = Ping(width: w, height: h, pixels: w.multipliedReportingOverflow(by: h).overflow ? Int.max : w * h,
+                                    frames: 1, swapsAxes: false)
+                try declared.refuse(above: maxPixels)
+                let side = Int(MagickGetResourceLimit(WidthResource))
+                if w > side || h > side {
+                    throw SepiaError(.EFBIG, .limit, "image is \(w)x\(h), over the limit of \(side) pixels a side")
+                }
+            }
+            throw error
+        }
         var pixels = 0
         let frames = MagickGetNumberImages(wand)
         for index in 0..<frames {

@@ -50,3 +50,24 @@ func crc32(_ bytes: Bytes) -> UInt32 {
 }
 
 func bigEndian(_ value: UInt32) -> Bytes { [24, 16, 8, 0].map { UInt8((value >> $0) & 0xFF) } }
+
+/// A PNG whose header declares `width` x `height` and whose pixel data is garbage.
+func forgedPNG(width: UInt32, height: UInt32) -> Bytes {
+    var ihdr = Array("IHDR".utf8) + bigEndian(width) + bigEndian(height) + [8, 2, 0, 0, 0]
+    ihdr = bigEndian(13) + ihdr + bigEndian(crc32(ihdr))
+    let idat = Array("IDAT".utf8) + [1, 2, 3, 4]
+    return [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A] + ihdr
+        + bigEndian(4) + idat + bigEndian(crc32(idat)) + bigEndian(0) + Array("IEND".utf8) + bigEndian(crc32(Array("IEND".utf8)))
+}
+
+/// This process's resident set (VmRSS) in kB.
+func residentKB() -> Int {
+    let status = (try? String(contentsOfFile: "/proc/self/status", encoding: .utf8)) ?? ""
+    let line = status.split(separator: "\n").first { $0.hasPrefix("VmRSS:") } ?? ""
+    return Int(line.split(separator: " ").dropFirst().first ?? "") ?? 0
+}
+
+/// ImageMagick's pixel-cache spill files in the temp folder.
+func magickTempFiles() -> Set<String> {
+    Set(((try? FileManager.default.contentsOfDirectory(atPath: NSTemporaryDirectory())) ?? []).filter { $0.hasPrefix("magick-") })
+}

@@ -100,11 +100,7 @@ import Testing
     @Test func overLimitImageIsRefusedFromTheHeader() throws {
         // A PNG whose IHDR says 10000x10000 and whose pixel data is garbage: EFBIG (not
         // EINVAL) shows the refusal came from the header, before decoding.
-        var ihdr = Array("IHDR".utf8) + bigEndian(10000) + bigEndian(10000) + [8, 2, 0, 0, 0]
-        ihdr = bigEndian(13) + ihdr + bigEndian(crc32(ihdr))
-        let idat = Array("IDAT".utf8) + [1, 2, 3, 4]
-        let png: Bytes = [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A] + ihdr
-            + bigEndian(4) + idat + bigEndian(crc32(idat)) + bigEndian(0) + Array("IEND".utf8) + bigEndian(crc32(Array("IEND".utf8)))
+        let png = forgedPNG(width: 10000, height: 10000)
         let error = sepiaError { _ = try Imaging.thumb(blob: png, spec: "256x256", maxPixels: 50_000_000) }
         #expect(error?.rc == Errno.EFBIG.rc)
         #expect(error?.kind == .limit)
@@ -114,6 +110,40 @@ import Testing
         let small = try fx.convert(["-size", "300x200", "xc:gray"], output: "s.png")
         #expect(sepiaError { _ = try Image.load(blob: small, maxPixels: 59_999) }?.rc == Errno.EFBIG.rc)
         #expect(try Image.load(blob: small, maxPixels: 60_000).width == 300)
+    }
+
+    /// Sides above the policy's 16384 make libpng stop without a message; the refusal must
+    /// still be the pixel cap's, naming the size, like that of a bomb with smaller sides.
+    @Test(arguments: [12000, 20000, 70000])
+    func imageBombGetsThePixelCapMessage(side: Int) throws {
+        let error = sepiaError { _ = try Imaging.thumb(blob: forgedPNG(width: UInt32(side), height: UInt32(side)), spec: "256x256") }
+        #expect(error?.rc == Errno.EFBIG.rc)
+        #expect(error?.kind == .limit)
+        #expect(error?.message.contains("\(side)x\(side)") == true, "\(String(describing: error))")
+        #expect(error?.message.contains("over the limit of 50000000 pixels") == true, "\(String(describing: error))")
+        // Under the pixel cap but over the side limit: EFBIG naming the side limit.
+        let long = forgedPNG(width: UInt32(side), height: 1)
+        if side > 16384 {
+            let refused = sepiaError { _ = try Image.probe(blob: long) }
+            #expect(refused?.rc == Errno.EFBIG.rc)
+            #expect(refused?.message.contains("over the limit of 16384 pixels a side") == true, "\(String(describing: refused))")
+        } else {
+            #expect(try Image.probe(blob: long).width == side)
+        }
+    }
+
+    /// Large decodes one after another all succeed, give their memory back and leave no
+    /// pixel-cache files: a 7000x7000 PNG is 49 MP, under the cap, and 392 MB decoded.
+    @Test func repeatedLargeDecodesKeepWorking() throws {
+        let fx = try Fixtures(); defer { fx.remove() }
+        let png = try fx.convert(["-size", "7000x7000", "xc:gray"], output: "big.png")
+        let before = residentKB(), files = magickTempFiles()
+        for i in 0..<4 {
+            let thumb = try Imaging.thumb(blob: png, spec: "256x256")
+            #expect(try Image.load(blob: thumb).width == 256, "decode \(i)")
+        }
+        #expect(residentKB() < before + 100_000, "resident memory back near \(before) kB")
+        #expect(magickTempFiles().subtracting(files).isEmpty, "no pixel-cache files left")
     }
 
     @Test func metadataIsStripped() throws {
@@ -197,3 +227,4 @@ private final class Sizes: @unchecked Sendable {
     func record(_ value: Int) { lock.withLock { values.append(value) } }
     var sorted: [Int] { lock.withLock { values.sorted() } }
 }
+
