@@ -50,8 +50,21 @@ extension LuaRuntime {
 
 /// Holds an image for a Lua userdata; `destroy` empties it early, `__gc` releases the box.
 final class ImageBox {
-    var image: Image?
-    init(_ image: Image) { self.image = image }
+    /// Boxes holding an image, over all threads. Lua sees only a pointer-sized userdata, not
+    /// the hundreds of MB of pixels behind it, so its collector would keep dropped images
+    /// for many calls; while any image is alive, each call ends with a full collection.
+    static let live = Atomic<Int>(0)
+
+    var image: Image? {
+        didSet { if oldValue != nil, image == nil { Self.live.subtract(1, ordering: .relaxed) } }
+    }
+
+    init(_ image: Image) {
+        self.image = image
+        Self.live.add(1, ordering: .relaxed)
+    }
+
+    deinit { if image != nil { Self.live.subtract(1, ordering: .relaxed) } }
 }
 
 enum MagickFunctions {

@@ -186,7 +186,8 @@ extension LuaRuntime {
         lua_gc(L, LUA_GCRESTART, 0)
         lua_gc(L, LUA_GCSETPAUSE, 200)
         lua_gc(L, LUA_GCSETSTEPMUL, 200)
-        if aborted { lua_gc(L, LUA_GCCOLLECT, 0) }
+        // Images the call dropped hold their pixels until collected (see ImageBox.live).
+        if aborted || ImageBox.live.load(ordering: .relaxed) > 0 { lua_gc(L, LUA_GCCOLLECT, 0) }
         current?.output = nil
         current = nil
     }
