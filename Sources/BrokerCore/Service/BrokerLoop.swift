@@ -135,7 +135,8 @@ final class BrokerLoop {
         let text = String(decoding: body, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
         let command = (try? JSONDecoder().decode([String: String].self, from: Data(body)))?["command"] ?? text
         let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys]
+        // Endpoints are URLs: `tcp://…` reads as people write it, not `tcp:\/\/…`.
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         let document: Data
         if command == "status" {
             document = (try? encoder.encode(status(machine.snapshot(now: Self.now())))) ?? Data()
