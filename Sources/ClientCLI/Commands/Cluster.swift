@@ -1,6 +1,7 @@
 // `sepia cluster up|down`: a local broker and N workers on loopback.
 import ArgumentParser
 import Client
+import Config
 import Foundation
 
 struct Cluster: AsyncParsableCommand {
@@ -57,10 +58,17 @@ struct Cluster: AsyncParsableCommand {
             o.clientEndpoint = clientEndpoint
             o.workerEndpoint = workerEndpoint
             o.classesDirectory = classes ?? Self.defaultClasses()
+            let curve: CurveClientKeys?
+            do {
+                curve = CurveClientKeys(config: try SepiaConfig.load(file: config, environment: ProcessInfo.processInfo.environment,
+                                                                     overrides: [:]))
+            } catch {
+                Failure.exit("cluster up", CLIError.usage("\(error)"))
+            }
             let supervisor = Supervisor(options: o)
             do { try supervisor.start() } catch { Failure.exit("cluster up", error) }
             do {
-                try await ClusterReadiness.wait(endpoint: supervisor.clientEndpoint, timeout: .seconds(30))
+                try await ClusterReadiness.wait(endpoint: supervisor.clientEndpoint, curve: curve, timeout: .seconds(30))
             } catch {
                 supervisor.stop()
                 Failure.exit("cluster up", error)
@@ -186,10 +194,13 @@ final class OnceFlag: @unchecked Sendable {
 /// Waits until the broker answers status and every shard has an owner.
 enum ClusterReadiness {
     /// `log`: where the processes write; its last error lines are quoted on failure.
-    static func wait(endpoint: String, timeout: Duration, log: String? = nil) async throws {
+    /// `curve`: the client keys of the configuration the cluster was started with; a CURVE
+    /// broker never answers a plaintext client.
+    static func wait(endpoint: String, curve: CurveClientKeys? = nil, timeout: Duration, log: String? = nil) async throws {
         var options = ClientOptions(endpoint: endpoint)
         options.timeout = .seconds(1)
         options.retries = 0
+        options.curve = curve
         let client = try SepiaClient(options: options)
         defer { client.close() }
         let deadline = ContinuousClock.now + timeout
