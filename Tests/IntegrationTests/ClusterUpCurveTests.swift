@@ -34,5 +34,10 @@ import ZeroMQ
         #expect(r.status == 0, "\(r.stderr)")
         r = try await CLIRunner.run(["get", "k", "--config", config.path, "--timeout", "5", "--retries", "0"], broker: nil, environment: env)
         #expect(r.text == "v", "\(r.stderr)")
+        // The status, as text and as JSON (endpoints unescaped), over the same keys.
+        r = try await CLIRunner.run(["status", "--config", config.path, "--timeout", "5", "--retries", "0"], broker: nil, environment: env)
+        #expect(r.status == 0 && r.text.contains("serving") && r.text.contains("broker   client tcp://127.0.0.1:"), "\(r.stderr)\n\(r.text)")
+        r = try await CLIRunner.run(["status", "--json", "--config", config.path, "--timeout", "5", "--retries", "0"], broker: nil, environment: env)
+        #expect(r.text.contains("\"clientEndpoint\":\"tcp://127.0.0.1:") && !r.text.contains("\\/"), "\(r.text)")
     }
 }

@@ -9,9 +9,8 @@ import Testing
 @Suite(.serialized, .timeLimit(.minutes(2))) struct PoisonContainmentTests {
     /// The pid of the worker whose slot has a request in flight, other than `excluding`.
     static func runningWorker(_ cluster: ClusterHarness, excluding: Set<Int>) async throws -> Int? {
-        let doc = try await cluster.statusDocument()
-        let workers = (doc["workers"] as? [[String: Any]]) ?? []
-        return workers.first { ($0["inflight"] as? Int ?? 0) > 0 && !excluding.contains($0["pid"] as? Int ?? -1) }?["pid"] as? Int
+        let worker = try await cluster.status().workers.first { $0.inflight > 0 && !excluding.contains(Int($0.pid)) }
+        return worker.map { Int($0.pid) }
     }
 
     @Test func requestKillingTwoWorkersIsRefusedAndTheShardServes() async throws {

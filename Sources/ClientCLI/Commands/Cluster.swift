@@ -1,6 +1,7 @@
 // `sepia cluster up|down`: a local broker and N workers on loopback.
 import ArgumentParser
 import Client
+import Codec
 import Config
 import Foundation
 
@@ -207,8 +208,8 @@ enum ClusterReadiness {
         var last = "no answer from the broker"
         while ContinuousClock.now < deadline {
             if let body = try? await client.status(timeout: .seconds(1)),
-               let doc = try? JSONSerialization.jsonObject(with: Data(body)) as? [String: Any] {
-                let (workers, serving, total) = ClusterReadiness.count(doc)
+               let status = try? JSONDecoder().decode(BrokerStatus.self, from: Data(body)) {
+                let (workers, serving, total) = ClusterReadiness.count(status)
                 if workers > 0 && serving == total { return }
                 last = "\(workers) worker slots registered, \(serving) of \(total) shards serving"
             }
@@ -223,10 +224,9 @@ enum ClusterReadiness {
     }
 
     /// Worker slots, shards served (opened, not moving) and the shard count.
-    static func count(_ doc: [String: Any]) -> (workers: Int, serving: Int, total: Int) {
-        let workers = (doc["workers"] as? [[String: Any]]) ?? []
-        let serving = workers.reduce(0) { $0 + (($1["shards"] as? [Any])?.count ?? 0) }
-        let moving = workers.reduce(0) { $0 + (($1["movingShards"] as? [Any])?.count ?? 0) }
-        return (workers.count, moving == 0 ? serving : -1, doc["shardCount"] as? Int ?? -2)
+    static func count(_ status: BrokerStatus) -> (workers: Int, serving: Int, total: Int) {
+        let serving = status.workers.reduce(0) { $0 + $1.shards.count }
+        let moving = status.workers.reduce(0) { $0 + $1.movingShards.count }
+        return (status.workers.count, moving == 0 ? serving : -1, status.shardCount)
     }
 }
