@@ -56,21 +56,8 @@ public struct BrokerStatus: Codable, Sendable, Equatable {
 
     /// One handler, class method or plain op request across the live slots: counts summed,
     /// p50 the count-weighted mean of the slots' p50s, p99 the largest slot p99.
-    public struct Handler: Codable, Sendable, Equatable {
-        public var name: String
-        public var count: UInt64
-        public var errors: UInt64
-        public var p50Micros: UInt64
-        public var p99Micros: UInt64
-
-        public init(name: String, count: UInt64, errors: UInt64, p50Micros: UInt64, p99Micros: UInt64) {
-            self.name = name
-            self.count = count
-            self.errors = errors
-            self.p50Micros = p50Micros
-            self.p99Micros = p99Micros
-        }
-    }
+    /// (The same fields as a slot's report, so one type.)
+    public typealias Handler = HandlerStats
 
     public struct Queues: Codable, Sendable, Equatable {
         public var total: Int
