@@ -6,11 +6,11 @@ extension SepiaClient {
     /// The cluster's shard count, from the broker's status.
     public func shardCount() async throws(ClientError) -> UInt32 {
         let body = try await status()
-        guard let doc = try? JSONSerialization.jsonObject(with: Data(body)) as? [String: Any],
-              let count = doc["shardCount"] as? Int, count > 0 else {
+        guard let status = try? JSONDecoder().decode(BrokerStatus.self, from: Data(body)),
+              let count = UInt32(exactly: status.shardCount), count > 0 else {
             throw .connection("the broker's status has no shard count")
         }
-        return UInt32(count)
+        return count
     }
 
     /// One page of a shard's object names, strictly after `startAfter`.

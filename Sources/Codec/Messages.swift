@@ -224,7 +224,7 @@ public enum Control: Sendable, Equatable {
 
 /// How one handler (`exec:NAME`), class method (`call:CLASS.METHOD`) or plain op request
 /// (`ops`) has fared on a worker slot.
-public struct HandlerStats: Sendable, Equatable {
+public struct HandlerStats: Sendable, Equatable, Codable {
     public var name: String
     public var count: UInt64
     public var errors: UInt64

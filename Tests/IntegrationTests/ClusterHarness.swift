@@ -149,7 +149,14 @@ final class ClusterHarness: @unchecked Sendable {
                                secretKey: extraEnvironment["SEPIA_SECURITY_CLIENT_SECRET_KEY"] ?? "")
     }
 
-    /// The broker's status document.
+    /// The broker's status document, decoded as the one type the broker encodes.
+    func status() async throws -> BrokerStatus {
+        let c = try client(timeout: .seconds(2), retries: 2)
+        defer { c.close() }
+        return try JSONDecoder().decode(BrokerStatus.self, from: Data(try await c.status()))
+    }
+
+    /// The broker's status document as untyped JSON (for suites not yet on `status()`).
     func statusDocument() async throws -> [String: Any] {
         let c = try client(timeout: .seconds(2), retries: 2)
         defer { c.close() }
@@ -165,12 +172,11 @@ final class ClusterHarness: @unchecked Sendable {
         var last = ""
         while ContinuousClock.now < deadline {
             if let body = try? await c.status(timeout: .milliseconds(500)),
-               let doc = try? JSONSerialization.jsonObject(with: Data(body)) as? [String: Any] {
-                let workers = (doc["workers"] as? [[String: Any]]) ?? []
-                let serving = workers.reduce(0) { $0 + (($1["shards"] as? [Any])?.count ?? 0) }
-                let moving = workers.reduce(0) { $0 + (($1["movingShards"] as? [Any])?.count ?? 0) }
-                if workers.count >= slots && moving == 0 && serving == shards { return }
-                last = "\(workers.count) slots, \(serving) shards serving, \(moving) moving"
+               let status = try? JSONDecoder().decode(BrokerStatus.self, from: Data(body)) {
+                let serving = status.workers.reduce(0) { $0 + $1.shards.count }
+                let moving = status.workers.reduce(0) { $0 + $1.movingShards.count }
+                if status.workers.count >= slots && moving == 0 && serving == shards { return }
+                last = "\(status.workers.count) slots, \(serving) shards serving, \(moving) moving"
             }
             try await Task.sleep(for: .milliseconds(20))
         }

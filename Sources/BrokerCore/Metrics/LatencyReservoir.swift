@@ -1,5 +1,6 @@
 // The last N dispatch-to-reply latencies of one slot, for percentiles in the status. A ring of
 // recent samples rather than a histogram: percentiles then describe "now", not since start.
+import Codec
 
 struct LatencyReservoir: Sendable {
     static let capacity = 2048

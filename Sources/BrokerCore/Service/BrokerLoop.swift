@@ -96,10 +96,14 @@ final class BrokerLoop {
                 // The peek refuses other protocol versions itself (kind `version`).
                 let header = try codec.peekRequest(body)
                 perform(machine.requestArrived(client: identity, header: header, body: body, now: Self.now()))
-            } catch {
-                let failure = error as? any ResultCodeError
-                    ?? SepiaError(.EBADMSG, .decode, "malformed request: \(error)")
+            } catch let failure as any ResultCodeError {
                 replyError(to: identity, requestID: codec.requestID(ofRefused: body), failure)
+            } catch {
+                // The codec refuses frames with coded errors; anything else is Sepia's fault,
+                // not the client's.
+                logger.error("unexpected error peeking a request: \(error)")
+                replyError(to: identity, requestID: codec.requestID(ofRefused: body),
+                           SepiaError(.EIO, .bug, "unexpected broker error: \(error)"))
             }
         } else if frames.count == 4, frames[1].isEmpty, frames[2] == Frames.admin {
             answerAdmin(identity, frames[3])
@@ -131,7 +135,8 @@ final class BrokerLoop {
         let text = String(decoding: body, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
         let command = (try? JSONDecoder().decode([String: String].self, from: Data(body)))?["command"] ?? text
         let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys]
+        // Endpoints are URLs: `tcp://…` reads as people write it, not `tcp:\/\/…`.
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         let document: Data
         if command == "status" {
             document = (try? encoder.encode(status(machine.snapshot(now: Self.now())))) ?? Data()

@@ -1,5 +1,6 @@
 // The broker process's core: binds the client and worker ROUTER sockets and runs the routing
 // loop on a thread of its own (zmq_poll blocks; it must never run on Swift's cooperative pool).
+import Codec
 import Foundation
 import Logging
 import ZeroMQ

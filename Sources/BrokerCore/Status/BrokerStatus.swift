@@ -1,80 +1,9 @@
-// The admin "status" document (JSON, so it does not depend on the wire codec).
+// The status document (Codec.BrokerStatus) built from the routing snapshot and the metrics.
 import Codec
 import Foundation
 import Routing
 
-public struct LatencySummary: Codable, Sendable, Equatable {
-    public var samples: Int = 0
-    public var p50: Double = 0
-    public var p90: Double = 0
-    public var p99: Double = 0
-    public var max: Double = 0
-}
-
-public struct BrokerStatus: Codable, Sendable, Equatable {
-    public struct Worker: Codable, Sendable, Equatable {
-        /// The slot's routing id.
-        public var id: String
-        public var worker: String
-        public var pid: Int32
-        public var host: String
-        public var thread: UInt32
-        public var threads: UInt32
-        /// "serving", "joining" (shards assigned, none open yet) or "idle".
-        public var state: String
-        public var shards: [Int]
-        public var movingShards: [Int]
-        public var inflight: Int
-        public var silentMillis: Double
-        public var replies: UInt64
-        /// Dispatch-to-reply time at the broker, microseconds, over recent replies.
-        public var latencyMicros: LatencySummary
-    }
-
-    /// One handler, class method or plain op request across the live slots: counts summed,
-    /// p50 the count-weighted mean of the slots' p50s, p99 the largest slot p99.
-    public struct Handler: Codable, Sendable, Equatable {
-        public var name: String
-        public var count: UInt64
-        public var errors: UInt64
-        public var p50Micros: UInt64
-        public var p99Micros: UInt64
-    }
-
-    public struct Queues: Codable, Sendable, Equatable {
-        public var total: Int
-        /// Shard number (as a string: JSON keys) -> waiting requests; only non-empty queues.
-        public var byShard: [String: Int]
-    }
-
-    public var clientEndpoint: String
-    public var workerEndpoint: String
-    public var epoch: UInt64
-    public var shardCount: Int
-    public var unownedShards: Int
-    public var workers: [Worker]
-    public var queues: Queues
-    public var pending: Int
-    public var requests: UInt64
-    public var requestsPerSecond: Double
-    public var repliesForwarded: UInt64
-    public var errorsByKind: [String: UInt64]
-    public var lateRepliesDropped: UInt64
-    public var malformedFrames: UInt64
-    public var undeliverable: UInt64
-    /// CURVE handshakes refused by the allow-lists.
-    public var authRejected: UInt64
-    /// Latency by handler/class, as the workers report it.
-    public var handlers: [Handler] = []
-
-    public static let empty = BrokerStatus(
-        clientEndpoint: "", workerEndpoint: "", epoch: 0, shardCount: 0, unownedShards: 0, workers: [],
-        queues: Queues(total: 0, byShard: [:]), pending: 0, requests: 0, requestsPerSecond: 0, repliesForwarded: 0,
-        errorsByKind: [:], lateRepliesDropped: 0, malformedFrames: 0, undeliverable: 0, authRejected: 0)
-}
-
 extension BrokerStatus {
-    // In an extension so the memberwise initializer stays available.
     init(snapshot: RoutingSnapshot, metrics: BrokerMetrics, authRejected: UInt64, clientEndpoint: String, workerEndpoint: String) {
         let workers = snapshot.slots.map { slot in
             Worker(id: slot.id.description, worker: slot.info.worker, pid: slot.info.pid, host: slot.info.host,

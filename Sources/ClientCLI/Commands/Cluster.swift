@@ -1,6 +1,8 @@
 // `sepia cluster up|down`: a local broker and N workers on loopback.
 import ArgumentParser
 import Client
+import Codec
+import Config
 import Foundation
 
 struct Cluster: AsyncParsableCommand {
@@ -57,10 +59,17 @@ struct Cluster: AsyncParsableCommand {
             o.clientEndpoint = clientEndpoint
             o.workerEndpoint = workerEndpoint
             o.classesDirectory = classes ?? Self.defaultClasses()
+            let curve: CurveClientKeys?
+            do {
+                curve = CurveClientKeys(config: try SepiaConfig.load(file: config, environment: ProcessInfo.processInfo.environment,
+                                                                     overrides: [:]))
+            } catch {
+                Failure.exit("cluster up", CLIError.usage("\(error)"))
+            }
             let supervisor = Supervisor(options: o)
             do { try supervisor.start() } catch { Failure.exit("cluster up", error) }
             do {
-                try await ClusterReadiness.wait(endpoint: supervisor.clientEndpoint, timeout: .seconds(30))
+                try await ClusterReadiness.wait(endpoint: supervisor.clientEndpoint, curve: curve, timeout: .seconds(30))
             } catch {
                 supervisor.stop()
                 Failure.exit("cluster up", error)
@@ -186,18 +195,21 @@ final class OnceFlag: @unchecked Sendable {
 /// Waits until the broker answers status and every shard has an owner.
 enum ClusterReadiness {
     /// `log`: where the processes write; its last error lines are quoted on failure.
-    static func wait(endpoint: String, timeout: Duration, log: String? = nil) async throws {
+    /// `curve`: the client keys of the configuration the cluster was started with; a CURVE
+    /// broker never answers a plaintext client.
+    static func wait(endpoint: String, curve: CurveClientKeys? = nil, timeout: Duration, log: String? = nil) async throws {
         var options = ClientOptions(endpoint: endpoint)
         options.timeout = .seconds(1)
         options.retries = 0
+        options.curve = curve
         let client = try SepiaClient(options: options)
         defer { client.close() }
         let deadline = ContinuousClock.now + timeout
         var last = "no answer from the broker"
         while ContinuousClock.now < deadline {
             if let body = try? await client.status(timeout: .seconds(1)),
-               let doc = try? JSONSerialization.jsonObject(with: Data(body)) as? [String: Any] {
-                let (workers, serving, total) = ClusterReadiness.count(doc)
+               let status = try? JSONDecoder().decode(BrokerStatus.self, from: Data(body)) {
+                let (workers, serving, total) = ClusterReadiness.count(status)
                 if workers > 0 && serving == total { return }
                 last = "\(workers) worker slots registered, \(serving) of \(total) shards serving"
             }
@@ -212,10 +224,9 @@ enum ClusterReadiness {
     }
 
     /// Worker slots, shards served (opened, not moving) and the shard count.
-    static func count(_ doc: [String: Any]) -> (workers: Int, serving: Int, total: Int) {
-        let workers = (doc["workers"] as? [[String: Any]]) ?? []
-        let serving = workers.reduce(0) { $0 + (($1["shards"] as? [Any])?.count ?? 0) }
-        let moving = workers.reduce(0) { $0 + (($1["movingShards"] as? [Any])?.count ?? 0) }
-        return (workers.count, moving == 0 ? serving : -1, doc["shardCount"] as? Int ?? -2)
+    static func count(_ status: BrokerStatus) -> (workers: Int, serving: Int, total: Int) {
+        let serving = status.workers.reduce(0) { $0 + $1.shards.count }
+        let moving = status.workers.reduce(0) { $0 + $1.movingShards.count }
+        return (status.workers.count, moving == 0 ? serving : -1, status.shardCount)
     }
 }

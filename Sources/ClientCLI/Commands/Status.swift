@@ -1,6 +1,7 @@
 // `sepia status`: what the broker knows about the cluster.
 import ArgumentParser
 import Client
+import Codec
 import Foundation
 
 struct Status: AsyncParsableCommand {
@@ -19,8 +20,11 @@ struct Status: AsyncParsableCommand {
                 FileHandle.standardOutput.write(Data("\n".utf8))
                 return
             }
-            guard let doc = try JSONSerialization.jsonObject(with: Data(body)) as? [String: Any] else {
-                throw CLIError.failed("the broker's status is not a JSON object")
+            let doc: BrokerStatus
+            do {
+                doc = try JSONDecoder().decode(BrokerStatus.self, from: Data(body))
+            } catch {
+                throw CLIError.failed("the broker's status document is not understood: \(error)")
             }
             print(StatusReport.render(doc))
         } catch {
@@ -31,38 +35,30 @@ struct Status: AsyncParsableCommand {
 
 /// Renders the status document as text: a header and one table row per worker slot.
 enum StatusReport {
-    static func render(_ doc: [String: Any]) -> String {
+    static func render(_ doc: BrokerStatus) -> String {
         var lines: [String] = []
-        func value(_ key: String) -> String { doc[key].map { "\($0)" } ?? "-" }
-        let queues = doc["queues"] as? [String: Any]
-        lines.append("broker   client \(value("clientEndpoint"))  worker \(value("workerEndpoint"))")
-        lines.append("shards   \(value("shardCount")) (epoch \(value("epoch")), \(value("unownedShards")) without an owner, \(queues?["total"] ?? 0) requests queued)")
-        let rate = (doc["requestsPerSecond"] as? Double).map { String(format: "%.1f", $0) } ?? "-"
-        lines.append("traffic  \(rate) requests/s, \(value("pending")) in flight, \(value("requests")) received, \(value("repliesForwarded")) answered")
-        let workers = (doc["workers"] as? [[String: Any]]) ?? []
+        lines.append("broker   client \(doc.clientEndpoint)  worker \(doc.workerEndpoint)")
+        lines.append("shards   \(doc.shardCount) (epoch \(doc.epoch), \(doc.unownedShards) without an owner, \(doc.queues.total) requests queued)")
+        let rate = String(format: "%.1f", doc.requestsPerSecond)
+        lines.append("traffic  \(rate) requests/s, \(doc.pending) in flight, \(doc.requests) received, \(doc.repliesForwarded) answered")
         lines.append("")
         var rows = [["WORKER", "PID", "HOST", "STATE", "SHARDS", "IN FLIGHT", "REPLIES", "P50 µs", "P99 µs"]]
-        for w in workers {
-            func f(_ k: String) -> String { w[k].map { "\($0)" } ?? "-" }
-            let latency = w["latencyMicros"] as? [String: Any]
-            func micros(_ k: String) -> String { (latency?[k] as? Double).map { String(format: "%.0f", $0) } ?? "-" }
-            rows.append([f("id"), f("pid"), f("host"), f("state"), "\((w["shards"] as? [Any])?.count ?? 0)",
-                         f("inflight"), f("replies"), micros("p50"), micros("p99")])
+        for w in doc.workers {
+            rows.append([w.id, "\(w.pid)", w.host, w.state, "\(w.shards.count)", "\(w.inflight)", "\(w.replies)",
+                         String(format: "%.0f", w.latencyMicros.p50), String(format: "%.0f", w.latencyMicros.p99)])
         }
         lines += Table.render(rows)
-        let handlers = (doc["handlers"] as? [[String: Any]]) ?? []
-        if !handlers.isEmpty {
+        if !doc.handlers.isEmpty {
             lines.append("")
             var table = [["HANDLER", "CALLS", "ERRORS", "P50 µs", "P99 µs"]]
-            for h in handlers {
-                func f(_ k: String) -> String { h[k].map { "\($0)" } ?? "-" }
-                table.append([f("name"), f("count"), f("errors"), f("p50Micros"), f("p99Micros")])
+            for h in doc.handlers {
+                table.append([h.name, "\(h.count)", "\(h.errors)", "\(h.p50Micros)", "\(h.p99Micros)"])
             }
             lines += Table.render(table)
         }
-        if let errors = doc["errorsByKind"] as? [String: Any], !errors.isEmpty {
+        if !doc.errorsByKind.isEmpty {
             lines.append("")
-            lines.append("errors   " + errors.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", "))
+            lines.append("errors   " + doc.errorsByKind.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", "))
         }
         return lines.joined(separator: "\n")
     }

@@ -38,11 +38,7 @@ struct ConnectionOptions: ParsableArguments {
         var options = ClientOptions(endpoint: endpoint(config))
         options.timeout = .milliseconds(Int64((timeout ?? Double(config.client.timeoutMs) / 1000) * 1000))
         options.retries = retries ?? config.client.retries
-        if !config.security.curveServerPublicKey.isEmpty {
-            options.curve = CurveClientKeys(serverPublicKey: config.security.curveServerPublicKey,
-                                            publicKey: config.security.clientPublicKey,
-                                            secretKey: config.security.clientSecretKey)
-        }
+        options.curve = CurveClientKeys(config: config)
         return try SepiaClient(options: options)
     }
 }

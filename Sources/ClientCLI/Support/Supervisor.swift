@@ -47,10 +47,14 @@ final class Supervisor: @unchecked Sendable {
         for i in 0..<options.workers { try startWorker(i) }
     }
 
-    private func startBroker() throws {
+    /// `endpoints`: where to bind. A restarted broker binds the ports its predecessor had bound,
+    /// not the configured ones: with a wildcard port (`tcp://127.0.0.1:*`) it would otherwise
+    /// get a new port that the workers and clients never learn.
+    private func startBroker(endpoints: (client: String, worker: String)? = nil) throws {
         let p = Process()
         p.executableURL = LocalCluster.binary("sepia-broker")
-        var args = ["--client-endpoint", options.clientEndpoint, "--worker-endpoint", options.workerEndpoint, "--exit-with-parent"]
+        let bind = endpoints ?? (options.clientEndpoint, options.workerEndpoint)
+        var args = ["--client-endpoint", bind.client, "--worker-endpoint", bind.worker, "--exit-with-parent"]
         if let c = options.configFile { args += ["--config", c] }
         if let s = options.shards { args += ["--shards", String(s)] }
         p.arguments = args
@@ -97,8 +101,12 @@ final class Supervisor: @unchecked Sendable {
     private func brokerExited(_ p: Process) {
         let stopping = lock.withLock { self.stopping }
         if !stopping {
-            say("broker exited (status \(p.terminationStatus)); restarting")
-            try? startBroker()
+            say("broker exited (status \(p.terminationStatus)); restarting on \(clientEndpoint) and \(workerEndpoint)")
+            do {
+                try startBroker(endpoints: (clientEndpoint, workerEndpoint))
+            } catch {
+                say("broker restart failed: \(error)")
+            }
         }
     }
 

@@ -5,6 +5,8 @@ struct PendingRequest: Sendable {
     /// The client's ZeroMQ routing id: where the reply goes.
     var client: Bytes
     var requestID: UInt64
+    /// For messages that name the request (a poison refusal).
+    var oid: Bytes
     var shard: Int
     /// Kept so the request can be dispatched again if its slot dies.
     var body: Bytes
@@ -15,4 +17,6 @@ struct PendingRequest: Sendable {
     /// The slot it was dispatched to; nil while queued.
     var slot: SlotID?
     var dispatchedAt: UInt64 = 0
+    /// Times the slot it was dispatched to died or left before answering.
+    var lostWorkers = 0
 }

@@ -15,6 +15,14 @@ public struct RoutingSettings: Sendable, Equatable {
     /// heartbeat while it runs one request, which may take this long (the Lua time limit).
     /// Without it, one slow script would get a healthy slot declared dead.
     public var busyGraceMillis: UInt64 = 0
+    /// How long a request refused as poison (it lost its worker on both of its dispatches) is
+    /// remembered: a retry of the same (client, id) within it gets the same answer.
+    public var poisonRecallMillis: UInt64 = 600_000
+    /// At most this many poison refusals are remembered; the oldest are forgotten first.
+    public var poisonRecallMax: Int = 4096
+    /// Dispatches one request gets: the first, and one more after its worker was lost. A
+    /// request whose execution kills or wedges a worker would otherwise go round the cluster.
+    public static let dispatchesPerRequest = 2
 
     public init(shardCount: Int = 64, heartbeatIntervalMillis: UInt64 = 500, heartbeatLiveness: UInt64 = 4,
                 shardQueueMax: Int = 1024, clientInflightMax: Int = 4096) {
@@ -30,4 +38,5 @@ public struct RoutingSettings: Sendable, Equatable {
     var silenceLimitNanos: UInt64 { heartbeatIntervalNanos * heartbeatLiveness }
     /// The same for a slot that is running requests.
     var busySilenceLimitNanos: UInt64 { silenceLimitNanos + busyGraceMillis * 1_000_000 }
+    var poisonRecallNanos: UInt64 { poisonRecallMillis * 1_000_000 }
 }

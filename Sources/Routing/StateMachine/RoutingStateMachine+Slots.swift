@@ -84,6 +84,7 @@ extension RoutingStateMachine {
             for slot in slots.keys.sorted() { actions.append(.sendControl(slot: slot, .heartbeat(epoch: epoch))) }
         }
         expireQueued(now: now, into: &actions)
+        poisoned.expire(now: now)
         fencedAt = fencedAt.filter { now - min(now, $0.value) < settings.heartbeatIntervalNanos }
         return actions
     }
@@ -106,10 +107,17 @@ extension RoutingStateMachine {
             default: break
             }
         }
-        // New tags: a late reply under the old tag is then recognised and dropped.
+        // New tags: a late reply under the old tag is then recognised and dropped. A request
+        // that has now lost a worker on each of its dispatches is poison: answered, not re-run.
         var requeued: [Int: [(sequence: UInt64, tag: UInt64)]] = [:]
-        for oldTag in record.inflight {
-            guard var request = pending.removeValue(forKey: oldTag) else { continue }
+        for oldTag in record.inflight.sorted() {
+            guard var request = pending[oldTag] else { continue }
+            request.lostWorkers += 1
+            if request.lostWorkers >= RoutingSettings.dispatchesPerRequest {
+                actions += refuseAsPoison(oldTag, request, lastSlot: slot, now: now)
+                continue
+            }
+            pending[oldTag] = nil
             request.slot = nil
             let key = ClientRequestKey(client: request.client, requestID: request.requestID)
             let tag = nextTag
@@ -124,6 +132,22 @@ extension RoutingStateMachine {
         }
         rebalance(now: now, into: &actions)
         return actions
+    }
+
+    /// Answers a request whose execution lost its worker on every dispatch, and remembers the
+    /// answer for retries of the same (client, id). The shard itself keeps being served.
+    private mutating func refuseAsPoison(_ tag: UInt64, _ request: PendingRequest, lastSlot: SlotID,
+                                         now: UInt64) -> [RoutingAction] {
+        finish(tag)
+        poisonRefused += 1
+        let name = "request \(request.requestID) (oid '\(String(decoding: request.oid, as: UTF8.self))', shard \(request.shard))"
+        let error = SepiaError(.EFAULT, .poison,
+                               "\(name) lost its worker on each of its \(request.lostWorkers) dispatches (last: slot \(lastSlot)); "
+                               + "refused as poison, it will not be dispatched again")
+        poisoned.record(ClientRequestKey(client: request.client, requestID: request.requestID), error: error, now: now,
+                        forNanos: settings.poisonRecallNanos, max: settings.poisonRecallMax)
+        return [.log(.warning, error.message),
+                .replyError(client: request.client, requestID: request.requestID, error: error)]
     }
 
     /// The broker is stopping: every waiting client gets a retryable EBUSY, every slot a

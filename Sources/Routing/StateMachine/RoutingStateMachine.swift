@@ -21,6 +21,10 @@ public struct RoutingStateMachine: Sendable {
     var nextHeartbeatAt: UInt64 = 0
     /// Unknown slots told to re-register, and when (to send that once per interval).
     var fencedAt: [SlotID: UInt64] = [:]
+    /// Requests refused as poison, for retries of the same (client, id).
+    var poisoned = PoisonRecall()
+    /// Requests refused as poison since the broker started.
+    public internal(set) var poisonRefused: UInt64 = 0
     /// Replies dropped because their tag was already answered or re-dispatched.
     public internal(set) var lateRepliesDropped: UInt64 = 0
 
@@ -49,6 +53,9 @@ public struct RoutingStateMachine: Sendable {
             if header.timeoutMillis == nil { pending[tag]?.deadline = nil }
             return []
         }
+        if let error = poisoned.answer(for: key, now: now) {
+            return [.replyError(client: client, requestID: header.id, error: error)]
+        }
         if clientInflight[client, default: 0] >= settings.clientInflightMax {
             return [.replyError(client: client, requestID: header.id, error: SepiaError(
                 .EBUSY, .busy, "client has \(settings.clientInflightMax) requests in flight"))]
@@ -63,7 +70,7 @@ public struct RoutingStateMachine: Sendable {
             return [.replyError(client: client, requestID: header.id, error: SepiaError(
                 .EBUSY, .busy, "shard \(shard) queue is full (\(settings.shardQueueMax))"))]
         }
-        let tag = admit(PendingRequest(client: client, requestID: header.id, shard: shard, body: body,
+        let tag = admit(PendingRequest(client: client, requestID: header.id, oid: header.oid, shard: shard, body: body,
                                        sequence: nextSequence, deadline: deadline, slot: nil), key: key)
         nextSequence += 1
         if let slot = ownerReady {

@@ -78,6 +78,14 @@ import ZeroMQ
         #expect((status["errorsByKind"] as? [String: Int])?["decode"] == 2)
     }
 
+    @Test func statusDocumentWritesEndpointsWithoutEscapedSlashes() throws {
+        let f = try BrokerFixture(shards: 8)
+        _ = try f.status()
+        let text = String(decoding: f.adminAnswers.last ?? [], as: UTF8.self)
+        #expect(text.contains("\"clientEndpoint\":\"tcp://127.0.0.1:"), "\(text)")
+        #expect(!text.contains("\\/"))
+    }
+
     @Test func curveAdmitsListedKeysOnly() throws {
         let server = try Curve.keyPair(), client = try Curve.keyPair(), worker = try Curve.keyPair()
         let intruderKeys = try Curve.keyPair()
