@@ -32,7 +32,7 @@ public final class LuaRuntime {
 
     public init(config: ScriptingConfig) {
         self.config = config
-        self.cache = ScriptCache(capacity: config.scriptCacheEntries)
+        self.cache = ScriptCache(capacity: config.scriptCacheEntries, capacityBytes: config.scriptCacheBytes)
         ctx = UnsafeMutablePointer<sepia_lua_ctx>.allocate(capacity: 1)
         ctx.initialize(to: sepia_lua_ctx())
         guard let state = sepia_lua_newstate(ctx) else {
@@ -107,8 +107,10 @@ public final class LuaRuntime {
         }
         let sha = ScriptCache.sha256(source)
         if let ref = cache.lookup(sha) { return .success(ref) }
+        let before = ctx.pointee.used
         return compile(source, chunkName: "=script").map { ref in
-            if let old = cache.insert(sha, ref: ref) { luaL_unref(L, sepia_lua_registryindex(), old) }
+            let cost = ctx.pointee.used > before ? ctx.pointee.used - before : 0
+            for old in cache.insert(sha, ref: ref, bytes: cost) { luaL_unref(L, sepia_lua_registryindex(), old) }
             return ref
         }
     }

@@ -32,6 +32,22 @@ import Testing
         #expect(h.exec(.sha(third), handler: "h", input: []).rc == 3)
     }
 
+    /// Distinct large scripts: the cache holds what fits in its byte bound, and the memory the
+    /// evicted chunks held goes back (each 1 MB source costs the VM several MB compiled).
+    @Test func cacheIsBoundedByBytes() {
+        let h = Harness(ScriptingConfig(scriptCacheEntries: 1_000, scriptCacheBytes: 4 << 20))
+        for i in 0..<12 {
+            // 20,000 distinct string constants: about 1 MB of VM memory once compiled.
+            let constants = (0..<20_000).map { "'s\(i)_\($0)'" }.joined(separator: ",")
+            #expect(h.exec("x = {\(constants)} function h() return \(i) end cls.register(h)").rc == Int32(i))
+        }
+        let stats = h.runtime.cacheStats
+        #expect(stats.bytes <= 4 << 20 && stats.bytes > 0)
+        #expect(stats.evictions > 0 && stats.entries < 12)
+        h.exec("collectgarbage() function h() return 0 end cls.register(h)")
+        #expect(h.runtime.memoryInUse < 8 << 20)
+    }
+
     @Test func oversizedScriptIsE2BIG() {
         let h = Harness(ScriptingConfig(maxScriptBytes: 10))
         #expect(h.exec("return 0 -- long enough").rc == -7)
