@@ -78,10 +78,17 @@ public final class LuaRuntime {
             case .failure(let error): return CallOutcome(error)
             }
         case .sha(let sha):
-            guard let ref = cache.lookup(sha) else {
+            if let ref = cache.lookup(sha) {
+                chunk = ref
+            } else if let source = SharedSourceCache.process.lookup(sha) {
+                // Another thread of this process has had the source: compile it here.
+                switch compileIntoCache(source, sha: sha) {
+                case .success(let ref): chunk = ref
+                case .failure(let error): return CallOutcome(error)
+                }
+            } else {
                 return CallOutcome(SepiaError(.ENOEXEC, .noscript, "no cached script with this sha256; send the source"))
             }
-            chunk = ref
         }
         return run(chunk: chunk, handler: handler, input: input, object: object, context: context)
     }
@@ -107,6 +114,12 @@ public final class LuaRuntime {
         }
         let sha = ScriptCache.sha256(source)
         if let ref = cache.lookup(sha) { return .success(ref) }
+        SharedSourceCache.process.insert(sha, source: source)
+        return compileIntoCache(source, sha: sha)
+    }
+
+    /// Compiles a source known to be missing from this runtime's cache, and caches it.
+    private func compileIntoCache(_ source: Bytes, sha: Bytes) -> Result<Int32, SepiaError> {
         let before = ctx.pointee.used
         return compile(source, chunkName: "=script").map { ref in
             let cost = ctx.pointee.used > before ? ctx.pointee.used - before : 0
