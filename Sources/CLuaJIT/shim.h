@@ -421,6 +421,8 @@ typedef struct sepia_bl {
     size_t len;
     size_t cap;
     unsigned char *data;
+    int finalized;  // __gc ran: the userdata may still be reached (a weak-keyed table keeps
+                    // finalized keys one more cycle) but its bytes would never be freed again
 } sepia_bl;
 
 static inline int sepia_bl_gc(lua_State *L) {
@@ -432,6 +434,7 @@ static inline int sepia_bl_gc(lua_State *L) {
         b->data = NULL;
         b->cap = b->len = 0;
     }
+    if (b != NULL) { b->finalized = 1; }
     return 0;
 }
 
@@ -441,19 +444,22 @@ static inline sepia_bl *sepia_bl_push_new(lua_State *L) {
     b->len = 0;
     b->cap = 0;
     b->data = NULL;
+    b->finalized = 0;
     lua_rawgeti(L, LUA_REGISTRYINDEX, c->bufferlist_mt_ref);
     lua_setmetatable(L, -2);
     return b;
 }
 
-// The bufferlist at idx, or NULL when the value is something else.
+// The bufferlist at idx, or NULL when the value is something else or a finalized bufferlist
+// (unusable, so nothing can allocate for it again).
 static inline sepia_bl *sepia_bl_at(lua_State *L, int idx) {
     if (lua_type(L, idx) != LUA_TUSERDATA || !lua_getmetatable(L, idx)) { return NULL; }
     sepia_lua_ctx *c = sepia_lua_ctx_of(L);
     lua_rawgeti(L, LUA_REGISTRYINDEX, c->bufferlist_mt_ref);
     int same = lua_rawequal(L, -1, -2);
     lua_settop(L, -3);
-    return same ? (sepia_bl *)lua_touserdata(L, idx) : NULL;
+    sepia_bl *b = same ? (sepia_bl *)lua_touserdata(L, idx) : NULL;
+    return b != NULL && !b->finalized ? b : NULL;
 }
 
 // Appends n bytes. Returns 0, or -1 when the system is out of memory.

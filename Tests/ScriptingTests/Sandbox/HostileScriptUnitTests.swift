@@ -133,6 +133,24 @@ import Testing
         expectCapHolds(h)
     }
 
+    /// A weak-keyed table hands a finalized bufferlist back for one more cycle: it must be
+    /// unusable, so nothing is allocated for it that no finalizer would free.
+    @Test func resurrectedBufferlistIsUnusable() {
+        let h = Harness()
+        let o = h.run("""
+            local weak = setmetatable({}, {__mode = "k"})
+            local function fill() for i = 1, 10 do weak[bufferlist.new()] = true end end
+            fill()
+            collectgarbage()
+            local b = next(weak)
+            if b == nil then output:append("gone") return 0 end
+            local ok = pcall(function() b:append(string.rep("x", 1000)) end)
+            output:append(tostring(ok)) return 0
+            """)
+        #expect(o.rc == 0 && o.text == "false", "\(o.text)")
+        expectHealthy(h)
+    }
+
     /// One call's math.randomseed must not decide the next call's numbers.
     @Test func randomSeedDoesNotCarryOver() {
         let h = Harness()
