@@ -6,6 +6,7 @@
 // storage and the per-call environment copy.
 #ifndef SEPIA_CLUAJIT_SHIM_H
 #define SEPIA_CLUAJIT_SHIM_H
+#include <pthread.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -49,7 +50,15 @@ static inline int sepia_lua_raise_if(lua_State *L, int rc) {
 
 // Why a call was aborted. An abort cannot be caught by scripts: the pcall wrapper and the
 // count hook re-raise it until the call unwinds to the host.
-enum { SEPIA_ABORT_NONE = 0, SEPIA_ABORT_TIMEOUT = 1, SEPIA_ABORT_MEMORY = 2, SEPIA_ABORT_OVERFLOW = 3 };
+enum { SEPIA_ABORT_NONE = 0, SEPIA_ABORT_TIMEOUT = 1, SEPIA_ABORT_MEMORY = 2, SEPIA_ABORT_OVERFLOW = 3,
+       SEPIA_ABORT_DEPTH = 4 };
+
+// C stack a call may not use: what is left for raising the abort (the unwinder and the
+// count hook's full collection need room) and for the host's own frames. A quarter of the
+// thread's stack, at least 128 KiB.
+#define SEPIA_STACK_RESERVE_MIN (128u << 10)
+// glibc declares this only under _GNU_SOURCE, which a module header cannot set reliably.
+extern int pthread_getattr_np(pthread_t thread, pthread_attr_t *attr);
 
 // Instructions between two count-hook ticks. Small enough that a tick costs nothing
 // noticeable, large enough to keep the hook cheap.
@@ -71,6 +80,9 @@ typedef struct sepia_lua_ctx {
     int cls_error_mt_ref;        // registry: metatable marking cls error objects
     int bufferlist_mt_ref;       // registry: bufferlist metatable
     int env_ref;                 // registry: the running call's environment
+    uintptr_t stack_floor;       // C frames below this address abort the call (0: unknown)
+    pthread_t stack_thread;      // the thread stack_floor was measured on
+    int stack_known;             // stack_thread is valid
 } sepia_lua_ctx;
 
 static inline sepia_lua_ctx *sepia_lua_ctx_of(lua_State *L) {
@@ -119,6 +131,52 @@ static inline int sepia_lua_raise_abort(lua_State *L) {
     return lua_error(L);
 }
 
+// Measures the calling thread's stack once per thread (a runtime may be driven by different
+// threads in turn, never by two at once). Every C function that can call back into Lua
+// (string.gsub, string.format, table.sort, pcall, load, host functions) checks its frame
+// against the floor: C re-entry is bounded by stack actually used, whatever each level costs.
+static inline void sepia_lua_arm_stack(sepia_lua_ctx *c) {
+    pthread_t self = pthread_self();
+    if (c->stack_known && pthread_equal(self, c->stack_thread)) { return; }
+    c->stack_floor = 0;
+    pthread_attr_t attr;
+    if (pthread_getattr_np(self, &attr) == 0) {
+        void *low = NULL;
+        size_t size = 0;
+        if (pthread_attr_getstack(&attr, &low, &size) == 0 && low != NULL) {
+            size_t reserve = size / 4 > SEPIA_STACK_RESERVE_MIN ? size / 4 : SEPIA_STACK_RESERVE_MIN;
+            if (reserve < size) { c->stack_floor = (uintptr_t)low + reserve; }
+        }
+        pthread_attr_destroy(&attr);
+    }
+    c->stack_thread = self;
+    c->stack_known = 1;
+}
+
+// Aborts the call (uncatchable, like the instruction limit) when this frame is below the floor.
+static inline void sepia_lua_check_depth(lua_State *L, sepia_lua_ctx *c) {
+    if (c->enforce && c->stack_floor != 0 && (uintptr_t)__builtin_frame_address(0) < c->stack_floor) {
+        if (c->abort == SEPIA_ABORT_NONE) { c->abort = SEPIA_ABORT_DEPTH; }
+        sepia_lua_raise_abort(L);
+    }
+}
+
+// Stands in for a library C function that calls back into Lua (upvalue 1: the original).
+// The original is called directly, in this frame, so its argument errors name it as before;
+// it must not read upvalues of its own (gsub, format and sort do not).
+static inline int sepia_lua_depth_guard(lua_State *L) {
+    sepia_lua_check_depth(L, sepia_lua_ctx_of(L));
+    lua_CFunction f = lua_tocfunction(L, lua_upvalueindex(1));
+    return f(L);
+}
+
+// Replaces table[name] (a C function) by the depth guard over it.
+static inline void sepia_lua_guard_field(lua_State *L, int table, const char *name) {
+    lua_getfield(L, table, name);
+    lua_pushcclosure(L, sepia_lua_depth_guard, 1);
+    lua_setfield(L, table, name);
+}
+
 // LuaJIT has no emergency GC, and bufferlist bytes are invisible to its GC pacing: when the
 // state nears the cap, collect fully so that only live memory counts against it. The next
 // collection is set halfway between what is live and the cap, so a state really near its
@@ -165,9 +223,19 @@ static inline void sepia_lua_check_abort(lua_State *L, sepia_lua_ctx *c) {
 static inline int sepia_lua_host_trampoline(lua_State *L) {
     lua_CFunction f = (lua_CFunction)lua_touserdata(L, lua_upvalueindex(1));
     sepia_lua_ctx *c = sepia_lua_ctx_of(L);
+    if (c->host_depth == 0) { sepia_lua_check_depth(L, c); }
     c->host_depth++;
     int rc = f(L);
     c->host_depth--;
+    if (c->host_depth > 0) {
+        // Called while another host function's Swift frame is live: host functions never
+        // call Lua, so this is a finalizer run by an allocation there (a magick image's
+        // __gc). Raising would unwind through that frame and skip its bookkeeping, so
+        // nothing is raised here: an abort stays recorded for the outer trampoline, and a
+        // finalizer's error message is dropped (nobody reads a finalizer's results).
+        if (rc == SEPIA_LUA_RAISE) { lua_settop(L, -2); return 0; }
+        return rc;
+    }
     sepia_lua_collect_near_cap(L, c);
     sepia_lua_check_abort(L, c);
     if (rc == SEPIA_LUA_RAISE) {
@@ -226,9 +294,10 @@ static inline int sepia_lua_cls_errno(lua_State *L, int idx) {
 // The sandbox's pcall: an abort is re-raised (scripts cannot swallow it); a caught cls
 // failure gives false, -errno, message; any other error the usual false, value.
 static inline int sepia_lua_pcall_wrapper(lua_State *L) {
+    sepia_lua_ctx *c = sepia_lua_ctx_of(L);
+    sepia_lua_check_depth(L, c);
     luaL_checkany(L, 1);
     int status = lua_pcall(L, lua_gettop(L) - 1, LUA_MULTRET, 0);
-    sepia_lua_ctx *c = sepia_lua_ctx_of(L);
     if (status == LUA_ERRMEM && c->abort == SEPIA_ABORT_NONE) { c->abort = SEPIA_ABORT_MEMORY; }
     if (c->abort != SEPIA_ABORT_NONE) { return sepia_lua_raise_abort(L); }
     if (status == 0) {
@@ -252,6 +321,7 @@ static inline int sepia_lua_pcall_wrapper(lua_State *L) {
 // The sandbox's load/loadstring: text chunks only (bytecode is unverified and can corrupt
 // the VM), and the chunk runs in the calling script's environment, never the VM's globals.
 static inline int sepia_lua_load_wrapper(lua_State *L) {
+    sepia_lua_check_depth(L, sepia_lua_ctx_of(L));
     size_t len = 0;
     const char *src;
     if (lua_type(L, 1) == LUA_TSTRING) {
@@ -351,6 +421,8 @@ typedef struct sepia_bl {
     size_t len;
     size_t cap;
     unsigned char *data;
+    int finalized;  // __gc ran: the userdata may still be reached (a weak-keyed table keeps
+                    // finalized keys one more cycle) but its bytes would never be freed again
 } sepia_bl;
 
 static inline int sepia_bl_gc(lua_State *L) {
@@ -362,6 +434,7 @@ static inline int sepia_bl_gc(lua_State *L) {
         b->data = NULL;
         b->cap = b->len = 0;
     }
+    if (b != NULL) { b->finalized = 1; }
     return 0;
 }
 
@@ -371,19 +444,22 @@ static inline sepia_bl *sepia_bl_push_new(lua_State *L) {
     b->len = 0;
     b->cap = 0;
     b->data = NULL;
+    b->finalized = 0;
     lua_rawgeti(L, LUA_REGISTRYINDEX, c->bufferlist_mt_ref);
     lua_setmetatable(L, -2);
     return b;
 }
 
-// The bufferlist at idx, or NULL when the value is something else.
+// The bufferlist at idx, or NULL when the value is something else or a finalized bufferlist
+// (unusable, so nothing can allocate for it again).
 static inline sepia_bl *sepia_bl_at(lua_State *L, int idx) {
     if (lua_type(L, idx) != LUA_TUSERDATA || !lua_getmetatable(L, idx)) { return NULL; }
     sepia_lua_ctx *c = sepia_lua_ctx_of(L);
     lua_rawgeti(L, LUA_REGISTRYINDEX, c->bufferlist_mt_ref);
     int same = lua_rawequal(L, -1, -2);
     lua_settop(L, -3);
-    return same ? (sepia_bl *)lua_touserdata(L, idx) : NULL;
+    sepia_bl *b = same ? (sepia_bl *)lua_touserdata(L, idx) : NULL;
+    return b != NULL && !b->finalized ? b : NULL;
 }
 
 // Appends n bytes. Returns 0, or -1 when the system is out of memory.

@@ -16,7 +16,7 @@ enum WireHead {
     case map(Int)
 }
 
-struct FrameScanner {
+public struct FrameScanner {
     let base: UnsafeRawPointer?
     let count: Int
     private(set) var position = 0
@@ -158,6 +158,18 @@ struct FrameScanner {
         var scanner = FrameScanner(buffer)
         try scanner.skipValue(depth: 0, limits: limits)
         guard scanner.atEnd else { throw .trailingBytes(scanner.remaining) }
+    }
+}
+
+extension FrameScanner {
+    /// Checks a sequence of whole msgpack values (what cmsgpack.unpack accepts) without
+    /// allocating, and returns how many values it holds, all levels together. Every value is at
+    /// least one byte, so the scan is linear in the input.
+    public static func countValues(_ buffer: UnsafeRawBufferPointer, maxDepth: Int) throws(DecodeError) -> Int {
+        let limits = DecodeLimits(maxFrameBytes: Int.max, maxDepth: maxDepth, maxElements: Int.max)
+        var scanner = FrameScanner(buffer)
+        while !scanner.atEnd { try scanner.skipValue(depth: 0, limits: limits) }
+        return scanner.elements
     }
 }
 

@@ -16,27 +16,78 @@ enum LuaMsgpack {
 
     // MARK: pack
 
+    /// LuaJIT's longest string (LJ_MAX_STR); pushing a longer one raises inside Swift.
+    static let maxStringBytes = 0x7fff_ff00
+    /// What unpacking one msgpack value costs at least: msgpack-c's 24-byte object in its zone
+    /// plus the Lua value it becomes. Inputs with more values than the call's free memory
+    /// allows this many bytes each are refused before msgpack-c allocates anything.
+    static let bytesPerValue = 32
+
+    /// The pack output, refusing writes past `budget` so that neither msgpack-c's buffer nor
+    /// the result string can exceed what the call may still allocate.
+    struct BoundedOutput {
+        var buffer = msgpack_sbuffer()
+        var budget: Int
+        var over = false
+    }
+
     static func pack(_ L: LuaState) -> Int32 {
         let count = lua_gettop(L)
         guard count > 0 else { return Lua.raise(L, "MessagePack pack needs input") }
-        var buffer = msgpack_sbuffer()
-        msgpack_sbuffer_init(&buffer)
-        defer { msgpack_sbuffer_destroy(&buffer) }
+        let free = freeMemory(L)
+        let output = UnsafeMutablePointer<BoundedOutput>.allocate(capacity: 1)
+        output.initialize(to: BoundedOutput(budget: min(free ?? maxStringBytes, maxStringBytes)))
+        msgpack_sbuffer_init(&output.pointee.buffer)
+        defer {
+            msgpack_sbuffer_destroy(&output.pointee.buffer)
+            output.deinitialize(count: 1)
+            output.deallocate()
+        }
         var packer = msgpack_packer()
-        msgpack_packer_init(&packer, &buffer, msgpack_sbuffer_write)
+        msgpack_packer_init(&packer, output, { data, bytes, length in
+            let out = data!.assumingMemoryBound(to: BoundedOutput.self)
+            guard !out.pointee.over, length <= out.pointee.budget - out.pointee.buffer.size else {
+                out.pointee.over = true
+                return -1
+            }
+            return msgpack_sbuffer_write(&out.pointee.buffer, bytes, length)
+        })
         var budget = maxValues
-        for index in 1...count { packValue(L, index, &packer, depth: 0, budget: &budget) }
+        for index in 1...count where !output.pointee.over {
+            packValue(L, index, &packer, depth: 0, budget: &budget)
+        }
         guard budget >= 0 else {
             return Lua.raise(L, "cmsgpack.pack: more than \(maxValues) values (shared or cyclic tables?)")
         }
-        lua_pushlstring(L, buffer.data, buffer.size)
+        if output.pointee.over {
+            if let free, free < maxStringBytes {
+                // Past the memory cap: the same uncatchable abort as an allocation bomb.
+                sepia_lua_ctx_of(L).pointee.abort = Int32(SEPIA_ABORT_MEMORY)
+                return 0
+            }
+            return Lua.raise(L, SepiaError(.EOVERFLOW, .limit, "cmsgpack.pack: output longer than \(maxStringBytes) bytes"))
+        }
+        lua_pushlstring(L, output.pointee.buffer.data, output.pointee.buffer.size)
         return 1
+    }
+
+    private static func overCap(_ L: LuaState) -> Bool {
+        let c = sepia_lua_ctx_of(L)!.pointee
+        return c.enforce != 0 && c.limit != 0 && c.used > c.limit
+    }
+
+    /// Bytes the call may still allocate, or nil when it has no memory cap.
+    private static func freeMemory(_ L: LuaState) -> Int? {
+        let c = sepia_lua_ctx_of(L)!.pointee
+        guard c.enforce != 0, c.limit != 0 else { return nil }
+        return c.limit > c.used ? c.limit - c.used : 0
     }
 
     private static func packValue(_ L: LuaState, _ index: Int32, _ pk: inout msgpack_packer, depth: Int,
                                   budget: inout Int) {
         budget -= 1
-        guard budget >= 0 else { return }
+        let out = pk.data.assumingMemoryBound(to: BoundedOutput.self)
+        guard budget >= 0, !out.pointee.over else { return }
         let index = Lua.absolute(L, index)
         switch lua_type(L, index) {
         case LUA_TBOOLEAN:
@@ -103,6 +154,21 @@ enum LuaMsgpack {
         guard lua_type(L, 1) == LUA_TSTRING else { return Lua.argError(L, 1, "unpack", "string") }
         var length = 0
         let data = lua_tolstring(L, 1, &length)
+        // msgpack-c trusts claimed lengths and allocates per value outside the Lua allocator:
+        // check the bytes first, and refuse more values than the call's memory could hold.
+        let values: Int
+        do {
+            values = try FrameScanner.countValues(UnsafeRawBufferPointer(start: data, count: length),
+                                                  maxDepth: maxDepth + 1)
+        } catch .tooDeep {
+            return Lua.raise(L, "cmsgpack.unpack: input nested too deeply")
+        } catch {
+            return Lua.raise(L, "cmsgpack.unpack: malformed or truncated input")
+        }
+        if let free = freeMemory(L), values > free / bytesPerValue {
+            sepia_lua_ctx_of(L).pointee.abort = Int32(SEPIA_ABORT_MEMORY)
+            return 0
+        }
         var unpacked = msgpack_unpacked()
         msgpack_unpacked_init(&unpacked)
         defer { msgpack_unpacked_destroy(&unpacked) }
@@ -134,16 +200,21 @@ enum LuaMsgpack {
         case MSGPACK_OBJECT_FLOAT32, MSGPACK_OBJECT_FLOAT64: lua_pushnumber(L, object.via.f64)
         case MSGPACK_OBJECT_STR: lua_pushlstring(L, object.via.str.ptr, Int(object.via.str.size))
         case MSGPACK_OBJECT_BIN: lua_pushlstring(L, object.via.bin.ptr, Int(object.via.bin.size))
+        case MSGPACK_OBJECT_ARRAY where overCap(L), MSGPACK_OBJECT_MAP where overCap(L):
+            // Tables cost more than the pre-scan's minimum: stop as soon as the cap is passed
+            // (the trampoline then raises the memory abort, which wins over this failure).
+            sepia_lua_ctx_of(L).pointee.abort = Int32(SEPIA_ABORT_MEMORY)
+            return false
         case MSGPACK_OBJECT_ARRAY:
             let array = object.via.array
-            lua_createtable(L, Int32(clamping: array.size), 0)
+            lua_createtable(L, Int32(clamping: min(array.size, 1 << 16)), 0)  // a hint; huge ones raise
             for i in 0..<Int(array.size) {
                 guard pushObject(L, array.ptr[i], depth: depth + 1) else { return false }
                 lua_rawseti(L, -2, Int32(i + 1))
             }
         case MSGPACK_OBJECT_MAP:
             let map = object.via.map
-            lua_createtable(L, 0, Int32(clamping: map.size))
+            lua_createtable(L, 0, Int32(clamping: min(map.size, 1 << 16)))
             for i in 0..<Int(map.size) {
                 guard pushObject(L, map.ptr[i].key, depth: depth + 1) else { return false }
                 guard pushObject(L, map.ptr[i].val, depth: depth + 1) else { return false }

@@ -37,6 +37,7 @@ extension LuaRuntime {
         defer { endCall() }
         let registry = sepia_lua_registryindex()
 
+        reseedRandom()
         lua_settop(L, 0)
         lua_rawgeti(L, registry, plainTemplateRef)
         lua_rawgeti(L, registry, environmentIndexRef)
@@ -51,6 +52,10 @@ extension LuaRuntime {
         call.output = sepia_bl_push_new(L)
 
         ctx.pointee.abort = Int32(SEPIA_ABORT_NONE)
+        // A Lua error that ever escaped through a host function's Swift frame would have left
+        // host_depth raised, and the allocator refuses nothing while it is: never trust it.
+        ctx.pointee.host_depth = 0
+        sepia_lua_arm_stack(ctx)
         ctx.pointee.instructions = 0
         ctx.pointee.instruction_limit = limits.instructions
         ctx.pointee.deadline_ns = limits.millis.map { millis in
@@ -123,6 +128,8 @@ extension LuaRuntime {
             return SepiaError(.ENOMEM, .memory, "memory limit exceeded")
         case Int32(SEPIA_ABORT_OVERFLOW):
             return SepiaError(.EOVERFLOW, .overflow, "output limit exceeded")
+        case Int32(SEPIA_ABORT_DEPTH):
+            return SepiaError(.E2BIG, .limit, "C call nesting too deep (callbacks calling back into the library)")
         default: break
         }
         if status == LUA_ERRMEM { return SepiaError(.ENOMEM, .memory, "not enough memory") }
@@ -167,11 +174,23 @@ extension LuaRuntime {
         }
     }
 
+    /// math.random's state lives in the VM, shared by every call: each call starts from a
+    /// fresh seed, so one client's math.randomseed never shapes another's numbers.
+    private func reseedRandom() {
+        lua_settop(L, 0)
+        sepia_lua_getglobal(L, "math")
+        lua_getfield(L, -1, "randomseed")
+        lua_pushnumber(L, Double(UInt32.random(in: 0...UInt32.max)))
+        lua_call(L, 1, 0)  // a number argument: randomseed cannot raise
+        lua_settop(L, 0)
+    }
+
     /// Leaves the state as a fresh call expects it, whatever the last call did.
     private func endCall() {
         let aborted = ctx.pointee.abort != Int32(SEPIA_ABORT_NONE)
         ctx.pointee.enforce = 0
         ctx.pointee.abort = Int32(SEPIA_ABORT_NONE)
+        ctx.pointee.host_depth = 0
         ctx.pointee.limit = 0
         ctx.pointee.gc_threshold = 0
         ctx.pointee.instruction_limit = 0

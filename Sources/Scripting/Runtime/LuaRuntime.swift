@@ -32,7 +32,7 @@ public final class LuaRuntime {
 
     public init(config: ScriptingConfig) {
         self.config = config
-        self.cache = ScriptCache(capacity: config.scriptCacheEntries)
+        self.cache = ScriptCache(capacity: config.scriptCacheEntries, capacityBytes: config.scriptCacheBytes)
         ctx = UnsafeMutablePointer<sepia_lua_ctx>.allocate(capacity: 1)
         ctx.initialize(to: sepia_lua_ctx())
         guard let state = sepia_lua_newstate(ctx) else {
@@ -78,10 +78,17 @@ public final class LuaRuntime {
             case .failure(let error): return CallOutcome(error)
             }
         case .sha(let sha):
-            guard let ref = cache.lookup(sha) else {
+            if let ref = cache.lookup(sha) {
+                chunk = ref
+            } else if let source = SharedSourceCache.process.lookup(sha) {
+                // Another thread of this process has had the source: compile it here.
+                switch compileIntoCache(source, sha: sha) {
+                case .success(let ref): chunk = ref
+                case .failure(let error): return CallOutcome(error)
+                }
+            } else {
                 return CallOutcome(SepiaError(.ENOEXEC, .noscript, "no cached script with this sha256; send the source"))
             }
-            chunk = ref
         }
         return run(chunk: chunk, handler: handler, input: input, object: object, context: context)
     }
@@ -107,8 +114,16 @@ public final class LuaRuntime {
         }
         let sha = ScriptCache.sha256(source)
         if let ref = cache.lookup(sha) { return .success(ref) }
+        SharedSourceCache.process.insert(sha, source: source)
+        return compileIntoCache(source, sha: sha)
+    }
+
+    /// Compiles a source known to be missing from this runtime's cache, and caches it.
+    private func compileIntoCache(_ source: Bytes, sha: Bytes) -> Result<Int32, SepiaError> {
+        let before = ctx.pointee.used
         return compile(source, chunkName: "=script").map { ref in
-            if let old = cache.insert(sha, ref: ref) { luaL_unref(L, sepia_lua_registryindex(), old) }
+            let cost = ctx.pointee.used > before ? ctx.pointee.used - before : 0
+            for old in cache.insert(sha, ref: ref, bytes: cost) { luaL_unref(L, sepia_lua_registryindex(), old) }
             return ref
         }
     }

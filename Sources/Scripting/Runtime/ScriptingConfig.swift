@@ -13,6 +13,8 @@ public struct ScriptingConfig: Sendable, Equatable {
     public var outputLimitBytes: UInt64
     /// Compiled scripts kept by SHA-256 (LRU).
     public var scriptCacheEntries: Int
+    /// VM bytes the cached compiled scripts may cost together (LRU evicts past it).
+    public var scriptCacheBytes: Int
     /// Largest script source accepted → -E2BIG (kind `.limit`).
     public var maxScriptBytes: Int
     /// Folder of `*.lua` class files (`name.lua` is class `name`); nil: none.
@@ -20,13 +22,14 @@ public struct ScriptingConfig: Sendable, Equatable {
 
     public init(instructionLimit: UInt64 = 100_000_000, timeLimitMillis: UInt64 = 5_000,
                 memoryLimitBytes: UInt64 = 64 << 20, outputLimitBytes: UInt64 = 16 << 20,
-                scriptCacheEntries: Int = 1_000, maxScriptBytes: Int = 1 << 20,
+                scriptCacheEntries: Int = 1_000, scriptCacheBytes: Int = 64 << 20, maxScriptBytes: Int = 1 << 20,
                 classesDirectory: String? = nil) {
         self.instructionLimit = instructionLimit
         self.timeLimitMillis = timeLimitMillis
         self.memoryLimitBytes = memoryLimitBytes
         self.outputLimitBytes = outputLimitBytes
         self.scriptCacheEntries = scriptCacheEntries
+        self.scriptCacheBytes = scriptCacheBytes
         self.maxScriptBytes = maxScriptBytes
         self.classesDirectory = classesDirectory
     }

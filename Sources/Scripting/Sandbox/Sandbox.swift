@@ -48,6 +48,12 @@ extension LuaRuntime {
         sepia_lua_getglobal(L, "string")
         lua_pushnil(L)
         lua_setfield(L, -2, "dump")
+        // The library functions that call back into Lua from C (callbacks, __index of a
+        // replacement table, __tostring, comparators) get the C stack check (shim.h).
+        sepia_lua_guard_field(L, 1, "gsub")
+        sepia_lua_guard_field(L, 1, "format")
+        sepia_lua_getglobal(L, "table")
+        sepia_lua_guard_field(L, 2, "sort")
         lua_settop(L, 0)
         Lua.pushString(L, "")
         _ = lua_getmetatable(L, -1)

@@ -26,10 +26,48 @@ import Testing
         let scripts = (1...3).map { "function h() return \($0) end cls.register(h)" }
         for s in scripts { h.exec(s) }
         #expect(h.runtime.cacheStats.evictions == 1 && h.runtime.cacheStats.entries == 2)
+        // Evicted from the compiled cache (a miss), recompiled from the process's sources.
         let first = Bytes(SHA256.hash(data: Bytes(utf8: scripts[0])))
-        #expect(h.exec(.sha(first), handler: "h", input: []).kind == .noscript)
+        let misses = h.runtime.cacheStats.misses
+        #expect(h.exec(.sha(first), handler: "h", input: []).rc == 1)
+        #expect(h.runtime.cacheStats.misses == misses + 1 && h.runtime.cacheStats.evictions == 2)
         let third = Bytes(SHA256.hash(data: Bytes(utf8: scripts[2])))
         #expect(h.exec(.sha(third), handler: "h", input: []).rc == 3)
+    }
+
+    /// Distinct large scripts: the cache holds what fits in its byte bound, and the memory the
+    /// evicted chunks held goes back (each 1 MB source costs the VM several MB compiled).
+    @Test func cacheIsBoundedByBytes() {
+        let h = Harness(ScriptingConfig(scriptCacheEntries: 1_000, scriptCacheBytes: 4 << 20))
+        for i in 0..<12 {
+            // 20,000 distinct string constants: about 1 MB of VM memory once compiled.
+            let constants = (0..<20_000).map { "'s\(i)_\($0)'" }.joined(separator: ",")
+            #expect(h.exec("x = {\(constants)} function h() return \(i) end cls.register(h)").rc == Int32(i))
+        }
+        let stats = h.runtime.cacheStats
+        #expect(stats.bytes <= 4 << 20 && stats.bytes > 0)
+        #expect(stats.evictions > 0 && stats.entries < 12)
+        h.exec("collectgarbage() function h() return 0 end cls.register(h)")
+        #expect(h.runtime.memoryInUse < 8 << 20)
+    }
+
+    /// Runtimes are per thread; a source one of them has seen compiles on any other.
+    @Test func shaWorksOnAnotherRuntimeOfTheProcess() {
+        let script = "function h() return 41 end cls.register(h) -- \(UInt64.random(in: 0...UInt64.max))"
+        let sha = Bytes(SHA256.hash(data: Bytes(utf8: script)))
+        let other = Harness()
+        #expect(other.exec(.sha(sha), handler: "h", input: []).kind == .noscript)
+        #expect(Harness().exec(script).rc == 41)
+        #expect(other.exec(.sha(sha), handler: "h", input: []).rc == 41)
+    }
+
+    @Test func sharedSourcesAreBoundedByBytes() {
+        let cache = SharedSourceCache(capacityBytes: 1000)
+        for i in 0..<5 { cache.insert([UInt8(i)], source: Bytes(repeating: 1, count: 300)) }
+        #expect(cache.bytes <= 1000)
+        #expect(cache.lookup([4]) != nil && cache.lookup([0]) == nil)
+        cache.insert([9], source: Bytes(repeating: 1, count: 2000))
+        #expect(cache.lookup([9]) == nil)
     }
 
     @Test func oversizedScriptIsE2BIG() {
