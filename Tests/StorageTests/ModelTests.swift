@@ -21,6 +21,13 @@ struct ModelTransaction {
     let maxObject: UInt64
     let maxXattr: Int
     let maxOmapEntries: Int
+    /// omap keys written by the request so far: the entry bound is per request, not per op.
+    var omapEntriesWritten = 0
+
+    private mutating func chargeOmap(_ count: Int) throws(SepiaError) {
+        if omapEntriesWritten + count > maxOmapEntries { throw SepiaError(.E2BIG, .limit) }
+        omapEntriesWritten += count
+    }
 
     private func present() throws(SepiaError) -> ModelObject {
         guard let object else { throw SepiaError(.ENOENT, .op) }
@@ -115,11 +122,11 @@ struct ModelTransaction {
             if keys.count > maxOmapEntries { throw SepiaError(.E2BIG, .limit) }
             return .entries(Self.sortedKeys(Set(keys)).compactMap { k in object.omap[k].map { KeyValue(k, $0) } }, more: false)
         case .omapSet(let entries):
-            if entries.count > maxOmapEntries { throw SepiaError(.E2BIG, .limit) }
+            try chargeOmap(entries.count)
             touch { object in for entry in entries { object.omap[entry.key] = entry.value } }
         case .omapRemoveKeys(let keys):
             _ = try present()
-            if keys.count > maxOmapEntries { throw SepiaError(.E2BIG, .limit) }
+            try chargeOmap(keys.count)
             touch { object in for key in keys { object.omap[key] = nil } }
         case .omapClear:
             _ = try present()

@@ -112,6 +112,18 @@ import Testing
         #expect(errnoOf { _ = try store.look(b("o"), .getXattr(name: b("b"))) } == .ENODATA)
     }
 
+    @Test func omapBoundsHoldAcrossOpsOfOneRequest() throws {
+        let store = try open { $0.maxOmapBytesPerRequest = 100; $0.maxOmapEntriesPerRequest = 5 }
+        let txn = try store.transaction(oid: b("o"))
+        // Each write is within the bounds; together they are not.
+        _ = try txn.apply(.omapSet(entries: [KeyValue(b("a"), Bytes(repeating: 1, count: 60))]))
+        #expect(errnoOf { _ = try txn.apply(.omapSet(entries: [KeyValue(b("b"), Bytes(repeating: 2, count: 60))])) } == .E2BIG)
+        _ = try txn.apply(.omapSet(entries: [KeyValue(b("c"), b("v")), KeyValue(b("d"), b("v"))]))
+        #expect(errnoOf { _ = try txn.apply(.omapRemoveKeys(keys: [b("a"), b("c"), b("d")])) } == .E2BIG)
+        // The refused writes changed nothing and were not charged: one more key still fits.
+        _ = try txn.apply(.omapRemoveKeys(keys: [b("a")]))
+    }
+
     @Test func omapRangesMergeStagedAndStored() throws {
         let store = try open()
         #expect(errnoOf { _ = try store.look(b("o"), .omapGetKeys(startAfter: [], max: 5)) } == .ENOENT)
@@ -186,10 +198,14 @@ import Testing
         #expect(kindAndErrno { _ = try txn.apply(.omapSet(entries: four)) }! == (.limit, .E2BIG))
         #expect(kindAndErrno { _ = try txn.apply(.omapSet(entries: [KeyValue(b("k"), Bytes(repeating: 1, count: 40))])) }! == (.limit, .E2BIG))
         #expect(!txn.hasWrites)
+        // The entry bound is per request: a second write in the same request is over it.
         _ = try txn.apply(.omapSet(entries: Array(four.prefix(3))))
-        _ = try txn.apply(.omapSet(entries: [four[3]]))
-        // Reads are clipped to the per-request entry limit and say there is more.
-        #expect(try txn.apply(.omapGetKeys(startAfter: [], max: 100)) == .keys(["k0", "k1", "k2"].map(b), more: true))
+        #expect(kindAndErrno { _ = try txn.apply(.omapSet(entries: [four[3]])) }! == (.limit, .E2BIG))
+        // Four keys written by two requests; reads are clipped to the per-request entry limit
+        // and say there is more.
+        try store.run(b("o"), [.omapSet(entries: Array(four.prefix(3)))])
+        try store.run(b("o"), [.omapSet(entries: [four[3]])])
+        #expect(try store.transaction(oid: b("o")).apply(.omapGetKeys(startAfter: [], max: 100)) == .keys(["k0", "k1", "k2"].map(b), more: true))
     }
 
     @Test func failedOpChangesNothing() throws {

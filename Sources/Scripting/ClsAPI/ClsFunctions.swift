@@ -105,6 +105,7 @@ enum ClsFunctions {
 
     static func log(_ L: LuaState) -> Int32 {
         let count = lua_gettop(L)
+        guard count > 0 else { return 0 }  // as Ceph's: no arguments, nothing logged or returned
         var level = 10
         var first: Int32 = 1
         if count >= 2, lua_isnumber(L, 1) != 0 {

@@ -31,9 +31,37 @@ final class CallState {
         return try object.apply(op)
     }
 
+    /// Bytes of log text one call may write (cls.log and print together); a line is cut at
+    /// `maxLogLineBytes`. Past the budget lines are dropped and one notice says how many, so a
+    /// script cannot fill the worker's disk through its log.
+    static let maxLogBytesPerCall = 64 << 10
+    static let maxLogLineBytes = 4 << 10
+    private var loggedBytes = 0
+    private var droppedLines = 0
+
     /// A cls.log / print line: to the worker's log always, into the reply when asked.
     func log(level: Int, message: String, source: LogRecord.Source) {
-        context.log(LogRecord(requestId: context.requestId, level: level, message: message, source: source))
-        if context.wantLogs { logs.append(message) }
+        var line = message
+        if line.utf8.count > Self.maxLogLineBytes {
+            line = String(decoding: line.utf8.prefix(Self.maxLogLineBytes), as: UTF8.self) + "… (line cut at \(Self.maxLogLineBytes) bytes)"
+        }
+        guard loggedBytes + line.utf8.count <= Self.maxLogBytesPerCall else {
+            droppedLines += 1
+            return
+        }
+        loggedBytes += line.utf8.count
+        emit(level: level, line, source: source)
+    }
+
+    /// Ends the call's log: one notice if lines were dropped over the budget.
+    func finishLog() {
+        guard droppedLines > 0 else { return }
+        emit(level: 0, "log limit: \(droppedLines) lines dropped past \(Self.maxLogBytesPerCall) bytes in this call", source: .log)
+        droppedLines = 0
+    }
+
+    private func emit(level: Int, _ line: String, source: LogRecord.Source) {
+        context.log(LogRecord(requestId: context.requestId, level: level, message: line, source: source))
+        if context.wantLogs { logs.append(line) }
     }
 }

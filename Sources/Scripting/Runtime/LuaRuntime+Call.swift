@@ -158,6 +158,7 @@ extension LuaRuntime {
     }
 
     private func outcome(_ result: Result<Int32, SepiaError>, _ call: CallState) -> CallOutcome {
+        call.finishLog()
         let output = call.output.map(Lua.bytes(of:)) ?? []
         if call.outputLimit != 0, output.count > call.outputLimit {
             return CallOutcome(SepiaError(.EOVERFLOW, .overflow, "output limit exceeded"),

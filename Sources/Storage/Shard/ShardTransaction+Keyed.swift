@@ -118,20 +118,32 @@ extension ShardTransaction {
     // MARK: omap writes
 
     func omapSet(_ entries: [KeyValue]) throws(SepiaError) {
-        try checkOmapCount(entries.count, "omap set")
         let bytes = entries.reduce(0) { $0 + $1.key.count + $1.value.count }
-        guard bytes <= options.maxOmapBytesPerRequest else {
-            throw SepiaError(.E2BIG, .limit, "omap set: \(bytes) bytes exceed the per-request limit of \(options.maxOmapBytesPerRequest)")
-        }
+        try chargeOmapWrite(entries: entries.count, bytes: bytes, "omap set")
         for entry in entries { overlay.omap[entry.key] = .some(entry.value) }
         touch()
     }
 
     func omapRemove(_ keys: [Bytes]) throws(SepiaError) {
         _ = try existing("omap remove keys")
-        try checkOmapCount(keys.count, "omap remove keys")
+        try chargeOmapWrite(entries: keys.count, bytes: 0, "omap remove keys")
         for key in keys { overlay.omap[key] = .some(nil) }
         touch()
+    }
+
+    /// The omap bounds hold for the whole request, however many ops or host calls it spreads
+    /// its writes over: each write is charged to the transaction's running totals.
+    private func chargeOmapWrite(entries: Int, bytes: Int, _ what: String) throws(SepiaError) {
+        let totalEntries = overlay.omapEntriesWritten + entries
+        guard totalEntries <= options.maxOmapEntriesPerRequest else {
+            throw SepiaError(.E2BIG, .limit, "\(what): \(totalEntries) keys written in this request exceed the per-request limit of \(options.maxOmapEntriesPerRequest)")
+        }
+        let totalBytes = overlay.omapBytesWritten + bytes
+        guard totalBytes <= options.maxOmapBytesPerRequest else {
+            throw SepiaError(.E2BIG, .limit, "\(what): \(totalBytes) bytes written in this request exceed the per-request limit of \(options.maxOmapBytesPerRequest)")
+        }
+        overlay.omapEntriesWritten = totalEntries
+        overlay.omapBytesWritten = totalBytes
     }
 
     private func checkOmapCount(_ count: Int, _ what: String) throws(SepiaError) {

@@ -29,6 +29,10 @@ public final class ShardTransaction: ObjectAccess {
         var xattrs: [Bytes: Bytes?] = [:]
         var omap: [Bytes: Bytes?] = [:]
         var hasWrites = false
+        /// omap keys and bytes written so far by the whole request (every op and every host
+        /// call adds to them), checked against the per-request limits.
+        var omapEntriesWritten = 0
+        var omapBytesWritten = 0
     }
     var overlay: Overlay
 

@@ -15,6 +15,27 @@ import Testing
         #expect(o.logs == ["a 2 true table", "only", "x y", "-1 z", "nil"])
     }
 
+    @Test func logWithoutArgumentsReturnsNothing() {
+        let o = Harness().run("output:append(tostring(select('#', cls.log()))) return 0",
+                              context: CallContext(wantLogs: true))
+        #expect(o.text == "0")
+        #expect(o.logs.isEmpty)
+    }
+
+    @Test func logIsBoundedPerCall() {
+        let box = LogBox()
+        let context = CallContext(requestId: 9, log: { box.add($0) })
+        let o = Harness().run("""
+            local big = string.rep('x', 1024 * 1024)
+            for i = 1, 2000 do cls.log(big) end
+            return 0
+            """, context: context)
+        #expect(o.rc == 0)
+        let bytes = box.records.reduce(0) { $0 + $1.message.utf8.count }
+        #expect(bytes < 80 << 10, "a call logged \(bytes) bytes")
+        #expect(box.records.last?.message.contains("lines dropped") == true)
+    }
+
     @Test func logLinesReachTheSinkWithRequestId() {
         let box = LogBox()
         let context = CallContext(requestId: 77, log: { box.add($0) })
