@@ -48,6 +48,20 @@ struct RequestExecutor {
         return nil
     }
 
+    /// Milliseconds the next Lua op may run: the smaller of what the client still waits and
+    /// what is left of the request's time limit. At least 1: a spent budget then ends the op
+    /// at its first count hook with -ETIMEDOUT, as an exhausted limit does. nil: unbounded
+    /// (no client deadline and a time limit of 0).
+    func remainingMillis(of request: Request, receivedAt: ContinuousClock.Instant, started: ContinuousClock.Instant) -> UInt64? {
+        func left(_ budget: UInt64, since start: ContinuousClock.Instant) -> UInt64 {
+            let spent = UInt64(max(0, (ContinuousClock.now - start).wholeMilliseconds))
+            return budget > spent ? budget - spent : 1
+        }
+        let server: UInt64? = settings.timeLimitMillis == 0 ? nil : left(settings.timeLimitMillis, since: started)
+        let client: UInt64? = request.timeoutMillis.map { left($0, since: receivedAt) }
+        return [server, client].compactMap { $0 }.min()
+    }
+
     /// Executes `request` on `store`. Any failure becomes a reply; nothing throws out.
     func execute(_ request: Request, on store: ShardStore, receivedAt: ContinuousClock.Instant) -> Execution {
         let recordKey: Bytes? = request.client.isEmpty ? nil : ShardStore.recordKey(client: request.client, requestID: request.id)
@@ -72,6 +86,9 @@ struct RequestExecutor {
             return failed(error)
         }
         var rc: Int32 = 0
+        // lua.time_limit_ms bounds the REQUEST: each exec/call op gets what earlier ops left,
+        // so a request of many ops cannot hold the slot for many time limits.
+        let started = ContinuousClock.now
 
         for op in request.ops {
             switch op {
@@ -79,10 +96,7 @@ struct RequestExecutor {
                 let context = CallContext(
                     requestId: request.id,
                     limits: request.limits,
-                    remainingMillis: request.timeoutMillis.map { timeout in
-                        let spentMillis = UInt64(max(0, (ContinuousClock.now - receivedAt).wholeMilliseconds))
-                        return timeout > spentMillis ? timeout - spentMillis : 1
-                    },
+                    remainingMillis: remainingMillis(of: request, receivedAt: receivedAt, started: started),
                     readOnly: readOnly,
                     wantLogs: logs != nil,
                     log: logSink)

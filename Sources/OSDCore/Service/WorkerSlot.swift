@@ -180,7 +180,15 @@ final class WorkerSlot: @unchecked Sendable {
             round.add(tag: tag, reply: Reply(id: request.id, rc: 0).encode(), shard: nil)
             return
         }
-        let shard = request.shard ?? Placement.shard(of: request.oid, shardCount: shardCount)
+        let home = Placement.shard(of: request.oid, shardCount: shardCount)
+        let shard = request.shard ?? home
+        // An explicit shard exists to list a shard's objects. Any other op on it would read or
+        // write the object in a shard its name does not hash to, where no later request finds it.
+        if shardCount > 0, shard != home, !request.ops.allSatisfy({ if case .listObjects = $0 { true } else { false } }) {
+            let error = SepiaError(.EINVAL, .decode, "shard \(shard) was asked for, but the object's name hashes to shard \(home); only a listing may name a shard")
+            round.add(tag: tag, reply: Reply(id: request.id, failure: error).encode(), shard: nil)
+            return
+        }
         guard let store = shards[shard] else {
             // The broker routed a shard we do not hold (a race with a release): answer
             // retryably so the client library tries again.

@@ -1,0 +1,64 @@
+// Bounds the worker applies per request: the Lua time limit covers all of a request's exec ops
+// together, and an explicit shard field may not move an object out of the shard its name
+// hashes to.
+import Client
+import Codec
+import Foundation
+import Testing
+
+@Suite(.serialized, .timeLimit(.minutes(2))) struct RequestBoundsTests {
+    @Test func theTimeLimitBoundsTheWholeRequestNotEachOp() async throws {
+        let limitMillis = 1000
+        let cluster = try ClusterHarness(workers: 1, environment: [
+            "SEPIA_LUA_TIME_LIMIT_MS": String(limitMillis), "SEPIA_LUA_INSTRUCTION_LIMIT": "100000000000"])
+        try await cluster.waitReady(slots: 1)
+        let client = try cluster.client()
+        let oid = Array("budget".utf8)
+        let script = Array("function h(i, o) for k = 1, tonumber(i:str()) do end end cls.register(h)".utf8)
+        func spin(_ n: Int) -> Op { .exec(script: .source(script), handler: "h", input: Array(String(n).utf8)) }
+
+        // Find a loop that runs well under the limit on this machine, so that each op alone
+        // passes and a dozen of them together take about twice the limit or more.
+        var n = 1_000_000
+        var millis = 0.0
+        while true {
+            let start = Date()
+            let r = try await client.send(oid: oid, ops: [spin(n)])
+            millis = Date().timeIntervalSince(start) * 1000
+            #expect(r.rc == 0, "\(r)")
+            if r.rc != 0 || millis >= Double(limitMillis) / 6 || n > 1 << 34 { break }
+            n *= 2
+        }
+        try #require(millis < Double(limitMillis) / 2, "one op of \(n) loops took \(millis) ms")
+        let ops = Array(repeating: spin(n), count: 12)
+        let r = try await client.send(oid: oid, ops: ops)
+        #expect(r.rc == Errno.ETIMEDOUT.rc, "12 ops of ~\(Int(millis)) ms each under a \(limitMillis) ms request limit: \(r)")
+        #expect(r.error?.kind == .timeout, "\(String(describing: r.error))")
+        #expect(r.results.count < ops.count, "ran every op: \(r.results.count)")
+        // The slot serves on.
+        #expect(try await client.send(oid: oid, ops: [spin(1)]).rc == 0)
+    }
+
+    @Test func aWriteNamingTheWrongShardIsRefusedAndStoresNothing() async throws {
+        let cluster = try ClusterHarness(workers: 1)
+        try await cluster.waitReady(slots: 1)
+        let client = try cluster.client()
+        let count = try await client.shardCount()
+        #expect(count > 1)
+        let oid = Array("misplaced".utf8)
+        let home = Placement.shard(of: oid, shardCount: count)
+        let wrong = (home + 1) % count
+
+        let refused = try await client.send(oid: oid, ops: [.writeFull(data: Array("x".utf8))], shard: wrong)
+        #expect(refused.rc == Errno.EINVAL.rc, "\(refused)")
+        #expect(refused.error?.kind == .decode, "\(String(describing: refused.error))")
+        let listing = try await client.listShard(wrong, startAfter: [], prefix: [], max: 100)
+        #expect(!listing.names.contains(oid))
+
+        // Naming the right shard, and listing another one, are still served.
+        let accepted = try await client.send(oid: oid, ops: [.writeFull(data: Array("y".utf8))], shard: home)
+        #expect(accepted.rc == 0, "\(accepted)")
+        #expect(try await client.get(oid: oid) == Array("y".utf8))
+        #expect(try await client.listShard(home, startAfter: [], prefix: [], max: 100).names.contains(oid))
+    }
+}
