@@ -5,7 +5,7 @@ import Codec
 /// One request's staged, not-yet-committed access to one object of a shard.
 ///
 /// `apply` performs one primitive op (never `.exec` / `.call`) with the errno rules of
-/// CLS_API.md; reads see the transaction's own earlier writes. A failed op throws and
+/// docs/scripting.md; reads see the transaction's own earlier writes. A failed op throws and
 /// changes nothing. In a read-only transaction every write throws EROFS (kind `.readonly`).
 public protocol ObjectAccess: AnyObject {
     var oid: Bytes { get }

@@ -128,7 +128,9 @@ import Testing
     /// garbage collector): every decode still succeeds, the worker's memory comes back near
     /// where it started and no pixel-cache files are left in the temp folder.
     @Test func repeatedLargeDecodesInScriptsKeepWorking() async throws {
-        let cluster = try ClusterHarness(workers: 1)
+        // A 49 MP decode is one C call: on a loaded 2-core machine it can outlast the harness's
+        // 1 s limit, and a slot silent past its limit is lost (twice: poison). Use the default 5 s.
+        let cluster = try ClusterHarness(workers: 1, environment: ["SEPIA_LUA_TIME_LIMIT_MS": "5000"])
         try await cluster.waitReady(slots: 1)
         let client = try cluster.client(timeout: .seconds(60), retries: 0)
         let path = cluster.dataRoot.appendingPathComponent("big.png").path

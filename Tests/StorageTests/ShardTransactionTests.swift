@@ -1,4 +1,4 @@
-// Per-op semantics and errno rules of ShardTransaction (CLS_API.md).
+// Per-op semantics and errno rules of ShardTransaction (docs/scripting.md).
 import Codec
 import Testing
 @testable import Storage

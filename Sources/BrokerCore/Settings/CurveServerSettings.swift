@@ -1,4 +1,4 @@
-// CURVE for the broker's two sockets (DESIGN.md §7): the server's secret key and who may connect.
+// CURVE for the broker's two sockets (docs/security.md): the server's secret key and who may connect.
 
 public struct CurveServerSettings: Sendable, Equatable {
     /// The broker's secret key (Z85, 40 characters); clients and workers are given its public key.

@@ -4,7 +4,7 @@
 /// Computes a balanced assignment that keeps every shard it can where it is.
 ///
 /// Why not rendezvous hashing: with 64 shards and a handful of slots it leaves imbalances of
-/// several shards, and DESIGN.md allows "an equivalent that moves few shards". This rule moves
+/// several shards, and any rule that moves few shards would do. This rule moves
 /// exactly the shards that must move: orphans (owner gone) and each slot's excess over its fair
 /// share. Nothing else changes hands, so a join costs about shardCount/slots moves and a leave
 /// costs the leaver's shards.

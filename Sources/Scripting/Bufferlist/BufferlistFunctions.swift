@@ -1,4 +1,4 @@
-// The `bufferlist` library (CLS_API.md "bufferlist"): bytes in a userdata whose storage is
+// The `bufferlist` library (docs/scripting.md "bufferlist"): bytes in a userdata whose storage is
 // counted by the state's allocator (shim.h). No __tostring and no length() on purpose.
 import CLuaJIT
 import Codec

@@ -1,4 +1,4 @@
-// The cls/objclass module (CLS_API.md "Functions"): argument checks with Lua's wording
+// The cls/objclass module (docs/scripting.md "Functions"): argument checks with Lua's wording
 // (plain errors → -EIO), one primitive op per call through CallState.apply, and storage
 // failures raised as cls errors carrying their errno.
 import CLuaJIT

@@ -1,6 +1,6 @@
 // One call of a compiled chunk: fresh environment, top level, handler lookup and
 // registration check, handler(input, output), rc rules, and the mapping of every failure
-// to an rc and an error kind (CLS_API.md "One call"). The state is reset afterwards, so an
+// to an rc and an error kind (docs/scripting.md "One call"). The state is reset afterwards, so an
 // aborted call leaves nothing behind for the next one.
 import CLuaJIT
 import Codec

@@ -1,4 +1,4 @@
-// The sandbox, built once per state from an allow-list (CLS_API.md "Sandbox"). Scripts never
+// The sandbox, built once per state from an allow-list (docs/scripting.md "Sandbox"). Scripts never
 // see the VM's globals: each call gets a fresh environment built from two templates (plain
 // values shared; each library seen through a table of the call's own, made on first use), so
 // no call sees another's globals or changes to `string.*`. The string metatable is locked (getmetatable("") is false) and string.dump is
@@ -129,7 +129,7 @@ extension LuaRuntime {
             Lua.setField(L, table: -1, entry.name) { pushHost(entry.function) }
         }
         if module == .cls {
-            // The errno constants of CLS_API.md: EPERM..ERANGE, without ENODATA/EOPNOTSUPP.
+            // The errno constants of docs/scripting.md: EPERM..ERANGE, without ENODATA/EOPNOTSUPP.
             for errno in Errno.allCases where errno.rawValue <= Errno.ERANGE.rawValue {
                 Lua.setField(L, table: -1, errno.name) { lua_pushnumber(L, Double(errno.rawValue)) }
             }

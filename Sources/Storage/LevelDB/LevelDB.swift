@@ -8,7 +8,7 @@ import Glibc
 
 /// One open LevelDB directory. `init` opens (creating it if missing), `deinit` closes.
 ///
-/// Not thread-safe by itself in our use: a shard belongs to one worker thread (DESIGN.md §2),
+/// Not thread-safe by itself in our use: a shard belongs to one worker thread (docs/decisions/worker-slots.md),
 /// so no locking is done here.
 final class LevelDB {
     struct Tuning: Sendable {

@@ -8,7 +8,7 @@ import Glibc
 /// A shard's store. Open it when the worker gains the shard, drop it when it loses it
 /// (LevelDB's LOCK file fences any other opener meanwhile: that is EBUSY).
 ///
-/// Threading: a shard belongs to one worker thread (DESIGN.md §2), so a `ShardStore` and its
+/// Threading: a shard belongs to one worker thread (docs/decisions/worker-slots.md), so a `ShardStore` and its
 /// transactions are used from one thread at a time and the type is deliberately not Sendable.
 ///
 /// Group commit: the worker runs a round of requests; each is applied to its own

@@ -1,4 +1,4 @@
-// CLS_API.md "bufferlist": one test per rule.
+// docs/scripting.md "bufferlist": one test per rule.
 import Codec
 import Scripting
 import Testing

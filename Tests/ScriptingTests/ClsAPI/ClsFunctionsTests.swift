@@ -1,4 +1,4 @@
-// CLS_API.md "Functions": one test per row.
+// docs/scripting.md "Functions": one test per row.
 import Codec
 import Scripting
 import Testing

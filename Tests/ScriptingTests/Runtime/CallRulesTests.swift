@@ -1,4 +1,4 @@
-// CLS_API.md "Names", "One call", "Errors and pcall": one test per rule.
+// docs/scripting.md "Names", "One call", "Errors and pcall": one test per rule.
 import Codec
 import Scripting
 import Testing

@@ -1,4 +1,4 @@
-// CLS_API.md "Sandbox", plus hostile scripts: each ends with its documented
+// docs/scripting.md "Sandbox", plus hostile scripts: each ends with its documented
 // errno and the next call on the same runtime is correct.
 import CLuaJIT
 import Codec

@@ -1,4 +1,4 @@
-// An in-memory ObjectAccess with CLS_API.md's errno rules, for the runtime's tests. A
+// An in-memory ObjectAccess with docs/scripting.md's errno rules, for the runtime's tests. A
 // transaction stages a copy of the object; the test commits or discards it as the worker
 // does (commit iff rc >= 0).
 import Codec
