@@ -21,33 +21,6 @@ struct RequestExecutor {
     let settings: OSDSettings
     let logSink: @Sendable (LogRecord) -> Void
 
-    /// The omap bounds are per request (`limits.max_omap_*_per_request`); storage checks each op,
-    /// so a request of several omap writes is checked here as a whole, before anything runs.
-    func omapBoundsError(_ ops: [Op]) -> SepiaError? {
-        var writes = 0, entries = 0, bytes = 0
-        for op in ops {
-            switch op {
-            case .omapSet(let list):
-                writes += 1
-                entries += list.count
-                bytes += list.reduce(0) { $0 + $1.key.count + $1.value.count }
-            case .omapRemoveKeys(let keys):
-                writes += 1
-                entries += keys.count
-            default:
-                continue
-            }
-        }
-        guard writes > 1 else { return nil }
-        if entries > settings.maxOmapEntriesPerRequest {
-            return SepiaError(.E2BIG, .limit, "omap writes of \(entries) keys in one request exceed the per-request limit of \(settings.maxOmapEntriesPerRequest)")
-        }
-        if bytes > settings.maxOmapBytesPerRequest {
-            return SepiaError(.E2BIG, .limit, "omap writes of \(bytes) bytes in one request exceed the per-request limit of \(settings.maxOmapBytesPerRequest)")
-        }
-        return nil
-    }
-
     /// Milliseconds the next Lua op may run: the smaller of what the client still waits and
     /// what is left of the request's time limit. At least 1: a spent budget then ends the op
     /// at its first count hook with -ETIMEDOUT, as an exhausted limit does. nil: unbounded
@@ -78,7 +51,6 @@ struct RequestExecutor {
             Execution(reply: Reply(id: request.id, rc: error.rc, results: results, error: error.info, logs: logs).encode(),
                       needsSync: false, failed: true)
         }
-        if let error = omapBoundsError(request.ops) { return failed(error) }
         let txn: ShardTransaction
         do {
             txn = try store.transaction(oid: request.oid, readOnly: readOnly)
