@@ -17,6 +17,9 @@ struct PendingRequest: Sendable {
     /// The slot it was dispatched to; nil while queued.
     var slot: SlotID?
     var dispatchedAt: UInt64 = 0
-    /// Times the slot it was dispatched to died or left before answering.
-    var lostWorkers = 0
+    /// The distinct slots that died or left while it was dispatched to them. Only distinct
+    /// slots count towards poison: one misbehaving slot that loses it twice says nothing
+    /// about the request (a restarted worker process is a new slot, so a crash loop counts).
+    var lostOn: Set<SlotID> = []
+    var lostWorkers: Int { lostOn.count }
 }

@@ -112,7 +112,7 @@ extension RoutingStateMachine {
         var requeued: [Int: [(sequence: UInt64, tag: UInt64)]] = [:]
         for oldTag in record.inflight.sorted() {
             guard var request = pending[oldTag] else { continue }
-            request.lostWorkers += 1
+            request.lostOn.insert(slot)
             if request.lostWorkers >= RoutingSettings.dispatchesPerRequest {
                 actions += refuseAsPoison(oldTag, request, lastSlot: slot, now: now)
                 continue
@@ -142,7 +142,7 @@ extension RoutingStateMachine {
         poisonRefused += 1
         let name = "request \(request.requestID) (oid '\(String(decoding: request.oid, as: UTF8.self))', shard \(request.shard))"
         let error = SepiaError(.EFAULT, .poison,
-                               "\(name) lost its worker on each of its \(request.lostWorkers) dispatches (last: slot \(lastSlot)); "
+                               "\(name) lost its worker on \(request.lostWorkers) distinct slots (last: slot \(lastSlot)); "
                                + "refused as poison, it will not be dispatched again")
         poisoned.record(ClientRequestKey(client: request.client, requestID: request.requestID), error: error, now: now,
                         forNanos: settings.poisonRecallNanos, max: settings.poisonRecallMax)

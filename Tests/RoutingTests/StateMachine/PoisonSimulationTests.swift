@@ -79,6 +79,14 @@ import Testing
             perform(machine.controlArrived(from: slot, .ready(RoutingHarness.info(slot.description)), now: now))
         }
 
+        // A restarted worker is a new process, so a new slot (its routing id holds the pid).
+        var incarnation = 0
+        func restart(_ slot: SlotID) {
+            dead.remove(slot)
+            incarnation += 1
+            join(SlotID("\(slot)+\(incarnation)"))
+        }
+
         func passTime(_ millis: UInt64) {
             now += millis * 1_000_000
             for slot in live.keys.sorted() { perform(machine.controlArrived(from: slot, .heartbeat(epoch: 0), now: now)) }
@@ -113,7 +121,7 @@ import Testing
             case 65..<85:
                 if let slot = live.keys.sorted().randomElement(using: &rng) { obey(slot) }
             case 85..<90:
-                if let slot = dead.sorted().randomElement(using: &rng) { join(slot) }  // the supervisor restarts it
+                if let slot = dead.sorted().randomElement(using: &rng) { restart(slot) }  // the supervisor restarts it
             default:
                 passTime(UInt64(Int.random(in: 20...150, using: &rng)))
             }
@@ -122,7 +130,7 @@ import Testing
         // still in play kills another worker, so repeat until nothing is pending.
         for _ in 0..<10 where machine.snapshot(now: now).pendingTotal > 0 || !dead.isEmpty {
             passTime(400)
-            for slot in dead.sorted() { join(slot) }
+            for slot in dead.sorted() { restart(slot) }
             for _ in 0..<100_000 {
                 guard let slot = live.keys.sorted().first(where: { !inbox[$0]!.isEmpty || !live[$0]!.isEmpty }) else { break }
                 if !inbox[slot]!.isEmpty { obey(slot) } else {
