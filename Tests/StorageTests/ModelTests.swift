@@ -76,7 +76,8 @@ struct ModelTransaction {
             let object = try present()
             return .stat(ObjectStat(size: UInt64(object.data.count), mtimeNanos: 0, version: object.version))
         case .read(let offset, let length):
-            guard let object = o, offset < UInt64(object.data.count) else { return .data([]) }
+            guard let object = o else { throw SepiaError(.ENOENT, .op) }
+            guard offset < UInt64(object.data.count) else { return .data([]) }
             let size = UInt64(object.data.count)
             let end = length == 0 ? size : min(size, offset + length)
             return .data(Array(object.data[Int(offset)..<Int(end)]))

@@ -17,7 +17,9 @@ extension ShardTransaction {
 
     /// `length` 0 reads to the end; clipped at the size; past the end or missing → empty.
     func read(offset: UInt64, length: UInt64) throws(SepiaError) -> Bytes {
-        guard let meta = overlay.meta, offset < meta.size else { return [] }
+        // As RADOS: reading an object that does not exist is -ENOENT, not empty data.
+        guard let meta = overlay.meta else { throw SepiaError(.ENOENT, .op, "read: no such object") }
+        guard offset < meta.size else { return [] }
         let (sum, overflow) = offset.addingReportingOverflow(length)
         let end = length == 0 || overflow ? meta.size : min(meta.size, sum)
         var out = Bytes()
