@@ -98,7 +98,7 @@ public enum ErrorKind: String, Sendable, CaseIterable, Codable {
     case limit         // a configured bound was exceeded (object size, script size...)
     case image         // an image could not be decoded or processed
     case auth          // not allowed
-    case poison        // the request lost its worker twice: the broker will not dispatch it again
+    case poison        // the request lost its worker on two distinct slots: the broker will not dispatch it again
     case bug           // a bug: logged by the worker
 }
 

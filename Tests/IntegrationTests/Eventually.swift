@@ -29,8 +29,10 @@ func eventually(_ what: String, timeout: Duration = .seconds(10), interval: Dura
     throw failure
 }
 
-/// Polls `produce` until it returns a value (non-nil) or `timeout` passes.
-func eventually<T>(_ what: String, timeout: Duration = .seconds(10), interval: Duration = .milliseconds(20),
+/// Polls `produce` until it returns a value (non-nil) or `timeout` passes. Named apart from
+/// `eventually`: as an overload, a multi-statement `-> Bool` closure resolved to it (T = Bool,
+/// never nil) and the wait returned after the first try whatever the condition said.
+func eventuallyValue<T>(_ what: String, timeout: Duration = .seconds(10), interval: Duration = .milliseconds(20),
                    sourceLocation: SourceLocation = #_sourceLocation,
                    _ produce: () async throws -> T?) async throws -> T {
     var value: T?

@@ -25,7 +25,7 @@ import Testing
         let attempt = Task { try await client.exec(oid: oid, script: loop, handler: "h") }
         var killed: Set<Int> = []
         for round in 1...2 {
-            let pid = try await eventually("the request running (round \(round))", timeout: .seconds(15)) {
+            let pid = try await eventuallyValue("the request running (round \(round))", timeout: .seconds(15)) {
                 try await Self.runningWorker(cluster, excluding: killed)
             }
             kill(Int32(pid), SIGKILL)

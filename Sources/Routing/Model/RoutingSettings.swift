@@ -15,13 +15,14 @@ public struct RoutingSettings: Sendable, Equatable {
     /// heartbeat while it runs one request, which may take this long (the Lua time limit).
     /// Without it, one slow script would get a healthy slot declared dead.
     public var busyGraceMillis: UInt64 = 0
-    /// How long a request refused as poison (it lost its worker on both of its dispatches) is
+    /// How long a request refused as poison (it lost its worker on two distinct slots) is
     /// remembered: a retry of the same (client, id) within it gets the same answer.
     public var poisonRecallMillis: UInt64 = 600_000
     /// At most this many poison refusals are remembered; the oldest are forgotten first.
     public var poisonRecallMax: Int = 4096
-    /// Dispatches one request gets: the first, and one more after its worker was lost. A
-    /// request whose execution kills or wedges a worker would otherwise go round the cluster.
+    /// Distinct slots a request may lose before it is refused as poison: it is dispatched
+    /// again after the first loss only. A request whose execution kills or wedges a worker
+    /// would otherwise go round the cluster.
     public static let dispatchesPerRequest = 2
 
     public init(shardCount: Int = 64, heartbeatIntervalMillis: UInt64 = 500, heartbeatLiveness: UInt64 = 4,

@@ -108,7 +108,7 @@ extension RoutingStateMachine {
             }
         }
         // New tags: a late reply under the old tag is then recognised and dropped. A request
-        // that has now lost a worker on each of its dispatches is poison: answered, not re-run.
+        // that has now been lost by two distinct slots is poison: answered, not re-run.
         var requeued: [Int: [(sequence: UInt64, tag: UInt64)]] = [:]
         for oldTag in record.inflight.sorted() {
             guard var request = pending[oldTag] else { continue }
@@ -134,7 +134,7 @@ extension RoutingStateMachine {
         return actions
     }
 
-    /// Answers a request whose execution lost its worker on every dispatch, and remembers the
+    /// Answers a request that distinct slots lost while running it, and remembers the
     /// answer for retries of the same (client, id). The shard itself keeps being served.
     private mutating func refuseAsPoison(_ tag: UInt64, _ request: PendingRequest, lastSlot: SlotID,
                                          now: UInt64) -> [RoutingAction] {
