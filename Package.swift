@@ -87,9 +87,10 @@ let package = Package(
         .testTarget(name: "ScriptingTests", dependencies: ["Scripting", "Storage", "Codec", "Imaging"]),
         .testTarget(name: "ImagingTests", dependencies: ["Imaging"]),
         .testTarget(name: "RoutingTests", dependencies: [
-            "Routing", "Codec", "BrokerCore", "ZeroMQ", .product(name: "Logging", package: "swift-log"),
+            "Routing", "Codec", "BrokerCore", "OSDCore", "ZeroMQ", .product(name: "Logging", package: "swift-log"),
         ]),
         .testTarget(name: "ConfigTests", dependencies: ["Config"]),
+        .testTarget(name: "OSDCoreTests", dependencies: ["OSDCore", "Codec"]),
         .testTarget(name: "IntegrationTests", dependencies: ["Client", "Codec", "ZeroMQ", "Config"]),
     ]
 )

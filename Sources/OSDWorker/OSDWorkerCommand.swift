@@ -54,7 +54,8 @@ struct OSDWorkerCommand: ParsableCommand {
         var logger = Logger(label: "sepia-osd")
         logger.logLevel = Logger.Level(rawValue: logLevel) ?? .info
 
-        let settings = OSDSettings(config: loaded, name: name)
+        var settings = OSDSettings(config: loaded, name: name)
+        settings.faultWedgeHandler = ProcessInfo.processInfo.environment["SEPIA_OSD_FAULT_WEDGE_HANDLER"]
         if let problem = settings.curveKeyProblem {
             FileHandle.standardError.write(Data("sepia-osd: \(problem)\n".utf8))
             throw ExitCode(2)

@@ -13,6 +13,9 @@ public final class OSDService: Sendable {
     public init(settings: OSDSettings, logger: Logger) {
         var s = settings
         if s.name.isEmpty { s.name = "\(ProcessInfoShim.hostName)-\(ProcessInfoShim.pid)" }
+        // A process the watchdog replaced keeps its pid: its slots need names of their own, or
+        // the broker would take them for the wedged ones.
+        if Watchdog.incarnation > 0 { s.name += ".\(Watchdog.incarnation)" }
         self.settings = s
         self.logger = logger
     }
@@ -26,9 +29,14 @@ public final class OSDService: Sendable {
         logger.info("ImageMagick policy: \(policy)/policy.xml; images up to \(settings.maxPixels) pixels")
         let count = settings.resolvedThreads
         logger.info("sepia-osd \(settings.name): \(count) worker threads, broker \(settings.brokerEndpoint), data \(settings.dataRoot)")
+        let watches = (0..<count).map { _ in SlotWatch() }
+        if let limit = Watchdog.stuckAfterNanos(timeLimitMillis: settings.timeLimitMillis) {
+            Watchdog.start(watches: watches, limit: limit, stopFlag: stopFlag, logger: logger)
+        }
         let group = DispatchGroup()
         for i in 0..<count {
-            let slot = WorkerSlot(index: i, name: settings.name, settings: settings, logger: logger, stopFlag: stopFlag)
+            let slot = WorkerSlot(index: i, name: settings.name, settings: settings, logger: logger, stopFlag: stopFlag,
+                                  watch: watches[i])
             group.enter()
             let thread = Thread {
                 slot.run()

@@ -38,6 +38,10 @@ public struct OSDSettings: Sendable {
     public var curvePublicKey: String = ""
     public var curveSecretKey: String = ""
 
+    /// Fault injection for the watchdog's tests (environment SEPIA_OSD_FAULT_WEDGE_HANDLER):
+    /// a request calling this Lua handler holds its thread for ever, as a stuck C call would.
+    public var faultWedgeHandler: String? = nil
+
     public init() {}
 
     public var resolvedThreads: Int {

@@ -11,41 +11,43 @@ import ZeroMQ
 
 final class WorkerSlot: @unchecked Sendable {
     // @unchecked Sendable: a slot is created on the starting thread and from then on used
-    // only by the thread it runs on (`run`); the stop flag is the one shared field, and it
-    // is an atomic-by-lock box.
+    // only by the thread it runs on (`run`); the stop flag and the watch are the shared
+    // fields, and both are atomic.
 
     let index: Int
     let name: String
     let settings: OSDSettings
     let logger: Logger
     private let stopFlag: StopFlag
+    /// What the process watchdog reads: when the request now running started.
+    let watch: SlotWatch
 
     private var socket: Socket?
     private var runtime: LuaRuntime!
     /// Made once with the runtime: building it (and its log closure) per request showed in
     /// the profile.
     private var executor: RequestExecutor!
-    private var shards: [UInt32: ShardStore] = [:]
-    /// Shards assigned but not yet openable (a stale owner still holds the LevelDB lock).
-    private var pendingOpen: Set<UInt32> = []
-    private var shardCount: UInt32 = 0
-    private var epoch: UInt64 = 0
-    private var lastRepairAttempt = ContinuousClock.now
-    private var lastHeardFromBroker = ContinuousClock.now
-    private var lastSentHeartbeat = ContinuousClock.now
-    private var lastOpenAttempt = ContinuousClock.now
+    /// The protocol: which shards are open or pending, epoch, heartbeats, fencing.
+    private var machine: SlotStateMachine
+    /// The stores of the shards the machine holds open.
+    private var stores: [UInt32: ShardStore] = [:]
     private var latencies = HandlerLatencies()
-    private var lastStatsReport = ContinuousClock.now
 
-    init(index: Int, name: String, settings: OSDSettings, logger: Logger, stopFlag: StopFlag) {
+    init(index: Int, name: String, settings: OSDSettings, logger: Logger, stopFlag: StopFlag, watch: SlotWatch) {
         self.index = index
         self.name = name
         self.settings = settings
         self.logger = logger
         self.stopFlag = stopFlag
+        self.watch = watch
+        machine = SlotStateMachine(settings: SlotStateMachine.Settings(
+            heartbeatIntervalNanos: UInt64(settings.heartbeatIntervalMillis) * 1_000_000,
+            heartbeatLiveness: UInt64(settings.heartbeatLiveness)), now: Self.now())
     }
 
-    private var heartbeatInterval: Duration { .milliseconds(settings.heartbeatIntervalMillis) }
+    static func now() -> UInt64 { DispatchTime.now().uptimeNanoseconds }
+
+    private var label: String { "\(name)/\(index)" }
 
     /// The thread body. Returns after a graceful stop.
     func run() {
@@ -59,7 +61,7 @@ final class WorkerSlot: @unchecked Sendable {
                 logger.warning("class \(name) not loaded: \(problem.message)")
             }
         }
-        connect()
+        reconnect()
         while !stopFlag.isSet {
             do {
                 try serveOnce()
@@ -68,7 +70,9 @@ final class WorkerSlot: @unchecked Sendable {
                 if let e = error as? ZMQError, e.isTerminated { break }
             }
         }
-        leaveGracefully()
+        perform(machine.leave())
+        socket?.close()
+        socket = nil
     }
 
     private func scriptingConfig() -> ScriptingConfig {
@@ -83,13 +87,54 @@ final class WorkerSlot: @unchecked Sendable {
         return c
     }
 
-    // MARK: - Connection
+    // MARK: - Performing the machine's actions
 
-    private func connect() {
+    private func perform(_ actions: [SlotAction]) {
+        for action in actions {
+            switch action {
+            case .send(.register):
+                sendControl(.ready(ReadyInfo(worker: name, pid: ProcessInfoShim.pid, host: ProcessInfoShim.hostName,
+                                             thread: UInt32(index), threads: UInt32(settings.resolvedThreads))))
+            case .send(.reportStats):
+                sendControl(.stats(latencies.report()))
+            case .send(.control(let control)):
+                sendControl(control)
+            case .open(let shards):
+                var opened: [UInt32] = []
+                for shard in shards {
+                    do {
+                        stores[shard] = try ShardStore(path: shardPath(shard), options: storeOptions())
+                        opened.append(shard)
+                    } catch {
+                        // Usually the LevelDB lock of a previous owner that has not let go yet.
+                        logger.debug("slot \(index): shard \(shard) not openable yet: \(error)")
+                    }
+                }
+                perform(machine.openFinished(opened: opened, now: Self.now()))
+            case .close(let shards):
+                for shard in shards { stores.removeValue(forKey: shard) }  // the last reference: LevelDB closes
+            case .closeAll:
+                stores.removeAll()
+            case .reconnect:
+                reconnect()
+            case .repair(let shards):
+                machine.repairFailed(reopenFailedShards(among: shards))
+            case .log(let level, let message):
+                switch level {
+                case .debug: logger.debug("slot \(index): \(message)")
+                case .info: logger.info("slot \(index): \(message)")
+                case .warning: logger.warning("slot \(index): \(message)")
+                }
+            }
+        }
+    }
+
+    private func reconnect() {
         socket?.close()
+        socket = nil
         do {
             let s = try Socket(.dealer)
-            try s.setRoutingID(Array("\(name)/\(index)".utf8))
+            try s.setRoutingID(Array(label.utf8))
             try s.setHighWaterMarks(send: 0, receive: 0)
             try s.setReconnectInterval(100, max: 1000)
             try s.setMaxMessageSize(Int64(settings.maxFrameBytes) + 4096)
@@ -99,9 +144,7 @@ final class WorkerSlot: @unchecked Sendable {
             }
             try s.connect(settings.brokerEndpoint)
             socket = s
-            sendControl(.ready(ReadyInfo(worker: name, pid: ProcessInfoShim.pid, host: ProcessInfoShim.hostName,
-                                         thread: UInt32(index), threads: UInt32(settings.resolvedThreads))))
-            lastHeardFromBroker = .now
+            perform(machine.connected(now: Self.now()))
         } catch {
             logger.error("slot \(index): cannot connect to \(settings.brokerEndpoint): \(error)")
         }
@@ -111,7 +154,6 @@ final class WorkerSlot: @unchecked Sendable {
         guard let socket else { return }
         do {
             try socket.send(Frames.control, control.encode(), dontWait: true)
-            lastSentHeartbeat = .now
         } catch {
             logger.debug("slot \(index): control not sent: \(error)")
         }
@@ -121,40 +163,26 @@ final class WorkerSlot: @unchecked Sendable {
 
     private func serveOnce() throws {
         guard let socket else {
-            connect()
+            reconnect()
             return
         }
-        let now = ContinuousClock.now
-        if now - lastSentHeartbeat >= heartbeatInterval { sendControl(.heartbeat(epoch: epoch)) }
-        if latencies.changed && now - lastStatsReport >= heartbeatInterval {
-            lastStatsReport = now
-            sendControl(.stats(latencies.report()))
-        }
-        // Frames already waiting mean the silence was our own (a long request): read them
-        // first; if the broker did drop us meanwhile, its `disconnect` fences us.
-        if now - lastHeardFromBroker > heartbeatInterval * settings.heartbeatLiveness,
-           !((try? socket.waitReadable(timeoutMillis: 0)) ?? false) {
-            // The broker is gone or thinks we are: stop serving (fencing) and re-register.
-            logger.warning("slot \(index): broker silent; closing shards and re-registering")
-            closeAll()
-            connect()
-            return
-        }
-        if !pendingOpen.isEmpty && now - lastOpenAttempt > .milliseconds(100) { openPending() }
-        if now - lastRepairAttempt > .seconds(1) { reopenFailedShards() }
-
-        guard try socket.waitReadable(timeoutMillis: 100) else { return }
+        // Frames already waiting mean a silence was our own (a long request): the machine
+        // reads them first; if the broker did drop us meanwhile, its `disconnect` fences us.
+        let waiting = (try? socket.waitReadable(timeoutMillis: 0)) ?? false
+        perform(machine.tick(now: Self.now(), framesWaiting: waiting, statsChanged: latencies.changed))
+        guard self.socket === socket, try socket.waitReadable(timeoutMillis: 100) else { return }
         var round = Round()
         while round.count < settings.groupCommitMax, let frames = try socket.receive(dontWait: true) {
-            lastHeardFromBroker = .now
+            machine.heard(now: Self.now())
             guard let kind = frames.first else { continue }
             if kind == Frames.dispatch, frames.count == 3 {
                 handleDispatch(tag: frames[1], body: frames[2], into: &round)
                 // A round of slow requests must not silence the slot.
-                if ContinuousClock.now - lastSentHeartbeat >= heartbeatInterval { sendControl(.heartbeat(epoch: epoch)) }
+                perform(machine.heartbeatIfDue(now: Self.now()))
             } else if kind == Frames.control, frames.count == 2 {
                 flush(&round)
                 handleControl(frames[1])
+                if self.socket !== socket { return }  // fenced: the old socket's frames are void
             } else {
                 logger.warning("slot \(index): malformed frame from broker (\(frames.count) parts)")
             }
@@ -180,23 +208,28 @@ final class WorkerSlot: @unchecked Sendable {
             round.add(tag: tag, reply: Reply(id: request.id, rc: 0).encode(), shard: nil)
             return
         }
-        let home = Placement.shard(of: request.oid, shardCount: shardCount)
-        let shard = request.shard ?? home
-        // An explicit shard exists to list a shard's objects. Any other op on it would read or
-        // write the object in a shard its name does not hash to, where no later request finds it.
-        if shardCount > 0, shard != home, !request.ops.allSatisfy({ if case .listObjects = $0 { true } else { false } }) {
-            let error = SepiaError(.EINVAL, .decode, "shard \(shard) was asked for, but the object's name hashes to shard \(home); only a listing may name a shard")
+        let shard: UInt32
+        switch machine.shard(for: request, slotName: label) {
+        case .failure(let error):
+            round.add(tag: tag, reply: Reply(id: request.id, failure: error).encode(), shard: nil)
+            return
+        case .success(let s):
+            shard = s
+        }
+        guard let store = stores[shard] else {
+            let error = SepiaError(.EIO, .bug, "shard \(shard) is open in the protocol but has no store on \(label)")
+            logger.error("slot \(index): \(error.message)")
             round.add(tag: tag, reply: Reply(id: request.id, failure: error).encode(), shard: nil)
             return
         }
-        guard let store = shards[shard] else {
-            // The broker routed a shard we do not hold (a race with a release): answer
-            // retryably so the client library tries again.
-            let error = SepiaError(.EAGAIN, .routing, "shard \(shard) is not open on \(name)/\(index)")
-            round.add(tag: tag, reply: Reply(id: request.id, failure: error).encode(), shard: nil)
-            return
+        watch.started(now: Self.now())
+        if let wedge = settings.faultWedgeHandler, request.ops.contains(where: { if case .exec(_, wedge, _) = $0 { true } else { false } }) {
+            // Fault injection (tests only): hold the thread in C, as a call no limit can
+            // interrupt would, for the watchdog to find.
+            while true { sleep(3600) }
         }
         let execution = executor.execute(request, on: store, receivedAt: received)
+        watch.finished()
         round.add(tag: tag, reply: execution.reply, shard: execution.needsSync ? shard : nil)
         latencies.record(HandlerLatencies.label(of: request),
                          micros: UInt64(max(0, (ContinuousClock.now - received).wholeMicroseconds)),
@@ -214,7 +247,7 @@ final class WorkerSlot: @unchecked Sendable {
         guard round.count > 0 else { return }
         var failed: [UInt32: SepiaError] = [:]
         for shard in round.shardsToSync {
-            guard let store = shards[shard] else { continue }
+            guard let store = stores[shard] else { continue }
             do {
                 try store.sync()
             } catch {
@@ -250,52 +283,28 @@ final class WorkerSlot: @unchecked Sendable {
             logger.warning("slot \(index): undecodable control message: \(error)")
             return
         }
-        switch control {
-        case .heartbeat:
-            break
-        case .assign(let e, let count, let list):
-            epoch = max(epoch, e)
-            if shardCount != count {
-                closeAll()
-                shardCount = count
-            }
-            pendingOpen.formUnion(list.filter { shards[$0] == nil })
-            let alreadyOpen = list.filter { shards[$0] != nil }
-            if !alreadyOpen.isEmpty { sendControl(.opened(epoch: epoch, shards: alreadyOpen)) }
-            openPending()
-        case .release(let e, let list):
-            epoch = max(epoch, e)
-            for shard in list {
-                shards.removeValue(forKey: shard)  // the last reference: LevelDB closes
-                pendingOpen.remove(shard)
-            }
-            sendControl(.released(epoch: epoch, shards: list))
-        case .disconnect(let reason):
-            logger.warning("slot \(index): broker says disconnect (\(reason)); re-registering")
-            closeAll()
-            connect()
-        case .ready, .opened, .released, .stats:
-            logger.warning("slot \(index): unexpected control message from broker")
-        }
+        perform(machine.controlArrived(control, now: Self.now()))
     }
 
     /// A shard whose write failed (disk full) refuses writes until reopened. Once its file
     /// system has room again, close it and open it afresh; until then it keeps serving reads
     /// and answering writes with the failure (-ENOSPC), which says more than "not open".
-    private func reopenFailedShards() {
-        lastRepairAttempt = .now
+    /// Returns the shards that were closed and could not be reopened.
+    private func reopenFailedShards(among shards: [UInt32]) -> [UInt32] {
         // Ids first: a binding to the old store would keep its LevelDB (and its lock) open.
-        let failed = shards.filter { $0.value.hasFailedWrite }.keys.filter { Self.hasRoom(shardPath($0)) }
+        let failed = shards.filter { stores[$0]?.hasFailedWrite == true && Self.hasRoom(shardPath($0)) }
+        var notReopened: [UInt32] = []
         for shard in failed {
-            shards.removeValue(forKey: shard)  // the last reference: LevelDB closes
+            stores.removeValue(forKey: shard)  // the last reference: LevelDB closes
             do {
-                shards[shard] = try ShardStore(path: shardPath(shard), options: storeOptions())
+                stores[shard] = try ShardStore(path: shardPath(shard), options: storeOptions())
                 logger.info("slot \(index): shard \(shard) reopened after a failed write")
             } catch {
                 logger.warning("slot \(index): shard \(shard) not reopened yet: \(error)")
-                pendingOpen.insert(shard)
+                notReopened.append(shard)
             }
         }
+        return notReopened
     }
 
     /// At least 4 MiB free where `path` lives.
@@ -303,22 +312,6 @@ final class WorkerSlot: @unchecked Sendable {
         var fs = statvfs()
         guard statvfs(path, &fs) == 0 else { return false }
         return UInt64(fs.f_bavail) * UInt64(fs.f_frsize) >= 4 << 20
-    }
-
-    private func openPending() {
-        lastOpenAttempt = .now
-        var opened: [UInt32] = []
-        for shard in pendingOpen.sorted() {
-            do {
-                shards[shard] = try ShardStore(path: shardPath(shard), options: storeOptions())
-                opened.append(shard)
-            } catch {
-                // Usually the LevelDB lock of a previous owner that has not let go yet.
-                logger.debug("slot \(index): shard \(shard) not openable yet: \(error)")
-            }
-        }
-        pendingOpen.subtract(opened)
-        if !opened.isEmpty { sendControl(.opened(epoch: epoch, shards: opened)) }
     }
 
     private func storeOptions() -> ShardOptions {
@@ -335,18 +328,6 @@ final class WorkerSlot: @unchecked Sendable {
     func shardPath(_ shard: UInt32) -> String {
         let digits = String(shard)
         return settings.dataRoot + "/shards/" + String(repeating: "0", count: max(0, 3 - digits.count)) + digits
-    }
-
-    private func closeAll() {
-        shards.removeAll()  // dropping the last references closes the LevelDBs
-        pendingOpen.removeAll()
-    }
-
-    private func leaveGracefully() {
-        closeAll()
-        sendControl(.disconnect(reason: "worker stopping"))
-        socket?.close()
-        socket = nil
     }
 }
 
