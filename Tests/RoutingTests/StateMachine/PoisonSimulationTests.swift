@@ -1,6 +1,7 @@
-// A seeded random walk in which some requests kill whichever worker runs them: each is
-// dispatched at most twice and answered once with -EFAULT kind `poison`; no request is
-// dispatched more than twice or answered twice, and every shard serves at the end.
+// A seeded random walk in which some requests kill whichever worker runs them (the workers run
+// the real slot machine, SimulatedSlot): each is dispatched at most twice and answered once with
+// -EFAULT kind `poison`; no request is dispatched more than twice or answered twice, and every
+// shard serves at the end.
 import Codec
 import Testing
 @testable import Routing
@@ -14,8 +15,8 @@ import Testing
         var machine = RoutingStateMachine(settings: settings)
         var now: UInt64 = 1_000_000_000
         let names = (0..<4).map { SlotID("w\($0)") }
-        var live: [SlotID: [(tag: UInt64, id: UInt64)]] = [:]  // in flight at each live slot
-        var inbox: [SlotID: [Control]] = [:]
+        var live: [SlotID: SimulatedSlot] = [:]
+        var locks: [UInt32: SlotID] = [:]
         var dead: Set<SlotID> = []  // killed, not yet noticed by the broker
         var tagToID: [UInt64: UInt64] = [:]
         var dispatches: [UInt64: Int] = [:]
@@ -34,13 +35,13 @@ import Testing
                     if poison.contains(id) {
                         // Running it kills the worker: silent from now on, its work lost.
                         live[slot] = nil
-                        inbox[slot] = nil
+                        SimulatedSlot.kill(slot, locks: &locks)
                         dead.insert(slot)
                     } else {
-                        live[slot]!.append((tag, id))
+                        live[slot]!.received(tag: tag, shard: machine.shard(of: Bytes(utf8: "o\(id)")), id: id, now: now)
                     }
                 case .sendControl(let slot, let control):
-                    if live[slot] != nil { inbox[slot, default: []].append(control) }
+                    live[slot]?.inbox.append(control)
                 case .replyError(_, let id, let error):
                     answers[id, default: []].append(error.rc)
                 case .forwardReply(_, let id, _, _, _):
@@ -50,33 +51,29 @@ import Testing
             }
         }
 
+        func send(_ controls: [Control], from slot: SlotID) {
+            for control in controls { perform(machine.controlArrived(from: slot, control, now: now)) }
+        }
+
+        /// The slot reads its oldest control, answering first what it received for the shards
+        /// a release takes away (a round is flushed before a control is handled).
         func obey(_ slot: SlotID) {
-            guard let control = inbox[slot]?.first else { return }
-            inbox[slot]!.removeFirst()
-            switch control {
-            case .assign(let epoch, _, let list):
-                perform(machine.controlArrived(from: slot, .opened(epoch: epoch, shards: list), now: now))
-            case .release(let epoch, let list):
+            guard let control = live[slot]?.inbox.first else { return }
+            live[slot]!.inbox.removeFirst()
+            if case .release(_, let list) = control {
                 let closing = Set(list.map(Int.init))
-                let (answer, keep) = live[slot]!.reduce(into: ([(tag: UInt64, id: UInt64)](), [(tag: UInt64, id: UInt64)]())) { r, item in
-                    if closing.contains(machine.shard(of: Bytes(utf8: "o\(item.id)"))) { r.0.append(item) } else { r.1.append(item) }
-                }
-                live[slot] = keep
+                let answer = live[slot]!.inflight.filter { closing.contains($0.shard) }
+                live[slot]!.inflight.removeAll { closing.contains($0.shard) }
                 for item in answer { perform(machine.replyArrived(from: slot, tag: item.tag, body: [], now: now)) }
-                perform(machine.controlArrived(from: slot, .released(epoch: epoch, shards: list), now: now))
-            case .disconnect:
-                live[slot] = []
-                inbox[slot] = []
-                perform(machine.controlArrived(from: slot, .ready(RoutingHarness.info(slot.description)), now: now))
-            default: break
             }
+            guard live[slot] != nil else { return }
+            send(live[slot]!.handle(control, now: now, locks: &locks), from: slot)
         }
 
         func join(_ slot: SlotID) {
             dead.remove(slot)
-            live[slot] = []
-            inbox[slot] = []
-            perform(machine.controlArrived(from: slot, .ready(RoutingHarness.info(slot.description)), now: now))
+            live[slot] = SimulatedSlot(slot, now: now)
+            send(live[slot]!.connect(now: now, locks: &locks), from: slot)
         }
 
         // A restarted worker is a new process, so a new slot (its routing id holds the pid).
@@ -89,7 +86,9 @@ import Testing
 
         func passTime(_ millis: UInt64) {
             now += millis * 1_000_000
-            for slot in live.keys.sorted() { perform(machine.controlArrived(from: slot, .heartbeat(epoch: 0), now: now)) }
+            for slot in live.keys.sorted() where live[slot] != nil {
+                send(live[slot]!.tick(now: now, locks: &locks), from: slot)
+            }
             perform(machine.tick(now: now))
         }
 
@@ -114,8 +113,8 @@ import Testing
                     answers[id]!.removeLast()
                 }
             case 38..<65:
-                if let slot = live.keys.sorted().randomElement(using: &rng), let item = live[slot]!.first {
-                    live[slot]!.removeFirst()
+                if let slot = live.keys.sorted().randomElement(using: &rng), let item = live[slot]!.inflight.first {
+                    live[slot]!.inflight.removeFirst()
                     perform(machine.replyArrived(from: slot, tag: item.tag, body: [], now: now))
                 }
             case 65..<85:
@@ -129,12 +128,12 @@ import Testing
         // Quiesce: notice the dead, restart them, obey and answer everything; a poison request
         // still in play kills another worker, so repeat until nothing is pending.
         for _ in 0..<10 where machine.snapshot(now: now).pendingTotal > 0 || !dead.isEmpty {
-            passTime(400)
+            for _ in 0..<8 { passTime(50) }
             for slot in dead.sorted() { restart(slot) }
             for _ in 0..<100_000 {
-                guard let slot = live.keys.sorted().first(where: { !inbox[$0]!.isEmpty || !live[$0]!.isEmpty }) else { break }
-                if !inbox[slot]!.isEmpty { obey(slot) } else {
-                    let item = live[slot]!.removeFirst()
+                guard let slot = live.keys.sorted().first(where: { !live[$0]!.inbox.isEmpty || !live[$0]!.inflight.isEmpty }) else { break }
+                if !live[slot]!.inbox.isEmpty { obey(slot) } else {
+                    let item = live[slot]!.inflight.removeFirst()
                     perform(machine.replyArrived(from: slot, tag: item.tag, body: [], now: now))
                 }
             }
@@ -156,8 +155,8 @@ import Testing
             nextID += 1
             let header = RequestHeaderInfo(client: Bytes(utf8: "c"), id: id, oid: Bytes(utf8: "probe\(i)"), timeoutMillis: nil)
             perform(machine.requestArrived(client: Bytes(utf8: "c"), header: header, body: Bytes(utf8: "\(id)"), now: now))
-            guard let slot = live.keys.first(where: { !live[$0]!.isEmpty }) else { Issue.record("shard \(shard) not dispatched"); continue }
-            let item = live[slot]!.removeFirst()
+            guard let slot = live.keys.first(where: { !live[$0]!.inflight.isEmpty }) else { Issue.record("shard \(shard) not dispatched"); continue }
+            let item = live[slot]!.inflight.removeFirst()
             perform(machine.replyArrived(from: slot, tag: item.tag, body: [], now: now))
             #expect(answers[id] == [0], "shard \(shard) did not serve")
         }

@@ -1,15 +1,9 @@
-// A seeded random walk of joins, leaves, deaths, zombie replies and requests: every request is
-// answered exactly once, and a shard is never open at two live workers at once.
+// A seeded random walk of joins, leaves, deaths, zombie replies and requests between the broker's
+// routing machine and the workers' real slot machines (SimulatedSlot): every request is answered
+// exactly once, and a shard is never open at two live workers at once.
 import Codec
 import Testing
 @testable import Routing
-
-/// An emulated worker slot: obeys controls late and in its own order, answers requests late.
-private struct SimWorker {
-    var open: Set<Int> = []
-    var inbox: [Control] = []
-    var inflight: [(tag: UInt64, shard: Int)] = []
-}
 
 @Suite struct RoutingSimulationTests {
     @Test(arguments: [1, 2, 3, 42, 4242] as [UInt64])
@@ -19,7 +13,8 @@ private struct SimWorker {
                                        shardQueueMax: 10_000, clientInflightMax: 10_000)
         var machine = RoutingStateMachine(settings: settings)
         var now: UInt64 = 1_000_000_000
-        var live: [SlotID: SimWorker] = [:]
+        var live: [SlotID: SimulatedSlot] = [:]
+        var locks: [UInt32: SlotID] = [:]  // the shards' LevelDB locks, by holder
         var zombies: [SlotID: [UInt64]] = [:]  // killed workers' unanswered tags (late replies)
         var answers: [ClientRequestKey: Int] = [:]
         var sent = 0
@@ -32,8 +27,8 @@ private struct SimWorker {
                     // Killed but not yet detected: the request waits there until the slot is declared dead.
                     guard live[slot] != nil else { zombies[slot, default: []].append(tag); continue }
                     let shard = machine.shard(of: Array(body.dropFirst(2)))
-                    #expect(live[slot]!.open.contains(shard), "dispatch to a slot without the shard open")
-                    live[slot]!.inflight.append((tag, shard))
+                    #expect(live[slot]!.serves(shard), "dispatch to a slot without the shard open")
+                    live[slot]!.received(tag: tag, shard: shard, id: 0, now: now)
                 case .sendControl(let slot, let control):
                     if live[slot] != nil { live[slot]!.inbox.append(control) }
                 case .replyError(let client, let id, _), .forwardReply(let client, let id, _, _, _):
@@ -43,33 +38,40 @@ private struct SimWorker {
             }
         }
 
-        /// The worker handles its oldest control: opens only after checking no live peer has
-        /// the shard open (LevelDB's LOCK would refuse); finishes in-flight work before released.
+        func send(_ controls: [Control], from slot: SlotID) {
+            for control in controls { perform(machine.controlArrived(from: slot, control, now: now)) }
+        }
+
+        func join(_ slot: SlotID) {
+            live[slot] = SimulatedSlot(slot, now: now)
+            send(live[slot]!.connect(now: now, locks: &locks), from: slot)
+        }
+
+        /// The worker reads its oldest control. The requests it received before a release are
+        /// answered first (a round is flushed before a control is handled); a shard is never
+        /// open at two live workers (the broker waits for `released`, the lock refuses anyway).
         func work(_ slot: SlotID) {
-            guard var worker = live[slot], !worker.inbox.isEmpty else { return }
-            let control = worker.inbox.removeFirst()
-            live[slot] = worker
-            switch control {
-            case .assign(let epoch, _, let list):
-                for shard in list.map(Int.init) {
-                    let holders = live.filter { $0.key != slot && $0.value.open.contains(shard) }
-                    #expect(holders.isEmpty, "shard \(shard) open at two live workers")
-                    live[slot]!.open.insert(shard)
-                }
-                perform(machine.controlArrived(from: slot, .opened(epoch: epoch, shards: list), now: now))
-            case .release(let epoch, let list):
+            guard let control = live[slot]?.inbox.first else { return }
+            live[slot]!.inbox.removeFirst()
+            if case .release(_, let list) = control {
                 let closing = Set(list.map(Int.init))
                 for item in live[slot]!.inflight where closing.contains(item.shard) {
                     perform(machine.replyArrived(from: slot, tag: item.tag, body: [], now: now))
                 }
                 live[slot]!.inflight.removeAll { closing.contains($0.shard) }
-                live[slot]!.open.subtract(closing)
-                perform(machine.controlArrived(from: slot, .released(epoch: epoch, shards: list), now: now))
-            case .disconnect:
-                live[slot] = SimWorker()  // closes everything, registers again
-                perform(machine.controlArrived(from: slot, .ready(RoutingHarness.info(slot.description)), now: now))
-            default: break
             }
+            send(live[slot]!.handle(control, now: now, locks: &locks), from: slot)
+            for (shard, holder) in locks {
+                #expect(live[holder] != nil, "shard \(shard) locked by a slot that is gone")
+                #expect(live.filter { $0.value.serves(Int(shard)) }.keys.allSatisfy { $0 == holder },
+                        "shard \(shard) open at two live workers")
+            }
+        }
+
+        func passTime(_ nanos: UInt64) {
+            now += nanos
+            for slot in live.keys.sorted() { send(live[slot]!.tick(now: now, locks: &locks), from: slot) }
+            perform(machine.tick(now: now))
         }
 
         for step in 0..<4000 {
@@ -94,39 +96,32 @@ private struct SimWorker {
                 if let slot = live.keys.randomElement(using: &rng) { work(slot) }
             case 85..<89:
                 if let slot = names.randomElement(using: &rng), live[slot] == nil {
-                    live[slot] = SimWorker()
                     zombies[slot] = nil
-                    perform(machine.controlArrived(from: slot, .ready(RoutingHarness.info(slot.description)), now: now))
+                    join(slot)
                 }
             case 89..<91:
                 if let slot = live.keys.randomElement(using: &rng) {  // graceful leave
-                    let tags = live.removeValue(forKey: slot)!.inflight.map(\.tag)
-                    zombies[slot] = tags
-                    perform(machine.controlArrived(from: slot, .disconnect(reason: "leaving"), now: now))
+                    zombies[slot] = live[slot]!.inflight.map(\.tag)
+                    var leaving = live.removeValue(forKey: slot)!
+                    send(leaving.leave(locks: &locks), from: slot)
                 }
             case 91..<93:
                 if let slot = live.keys.randomElement(using: &rng) {  // killed: silent from now on
                     zombies[slot] = live.removeValue(forKey: slot)!.inflight.map(\.tag)
+                    SimulatedSlot.kill(slot, locks: &locks)
                 }
             case 93..<95:
                 if let slot = zombies.keys.randomElement(using: &rng), let tag = zombies[slot]!.popLast() {
                     perform(machine.replyArrived(from: slot, tag: tag, body: [], now: now))  // late reply
                 }
             default:
-                now += UInt64(Int.random(in: 10...120, using: &rng)) * 1_000_000
-                for slot in live.keys { perform(machine.controlArrived(from: slot, .heartbeat(epoch: 0), now: now)) }
-                perform(machine.tick(now: now))
+                passTime(UInt64(Int.random(in: 10...120, using: &rng)) * 1_000_000)
             }
         }
         // Quiesce: let killed slots be declared dead, bring a worker if none, let everyone obey
         // and answer everything.
-        now += 400_000_000
-        for slot in live.keys { perform(machine.controlArrived(from: slot, .heartbeat(epoch: 0), now: now)) }
-        perform(machine.tick(now: now))
-        if live.isEmpty {
-            live[names[0]] = SimWorker()
-            perform(machine.controlArrived(from: names[0], .ready(RoutingHarness.info("w0")), now: now))
-        }
+        for _ in 0..<8 { passTime(50_000_000) }
+        if live.isEmpty { join(names[0]) }
         for _ in 0..<10_000 {
             let busy = live.filter { !$0.value.inbox.isEmpty || !$0.value.inflight.isEmpty }.keys.sorted()
             guard let slot = busy.first else { break }
