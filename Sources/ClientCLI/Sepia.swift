@@ -26,8 +26,9 @@ struct Sepia: AsyncParsableCommand {
             Xattr.self, Omap.self, Thumbs.self, Bench.self, Keygen.self,
         ])
 
-    /// Runs the command; usage errors exit 2 (ArgumentParser's default is 64), help and
-    /// version exit 0, failures inside commands exit 1.
+    /// Runs the command: the one error boundary of the CLI. Usage errors exit 2
+    /// (ArgumentParser's default is 64), help and version exit 0, failures inside commands
+    /// print one line and exit 1 (2 for a usage error found by the command itself).
     static func main() async {
         do {
             var command = try parseAsRoot()
@@ -36,6 +37,9 @@ struct Sepia: AsyncParsableCommand {
             } else {
                 try command.run()
             }
+        } catch let failure as CommandFailure {
+            FileHandle.standardError.write(Data("\(failure)\n".utf8))
+            Foundation.exit(failure.exitCode)
         } catch {
             let code = exitCode(for: error)
             if code == .validationFailure {

@@ -4,14 +4,14 @@ import Client
 import Codec
 import Foundation
 
-/// Runs ops on one object and prints the result as text or JSON; failures exit 1.
+/// Runs ops on one object and prints the result as text or JSON; failures throw.
 struct ObjectCommandRunner {
     let what: String
     let oid: String
     let connection: ConnectionOptions
     let json: Bool
 
-    func run(_ ops: [Op], readOnly: Bool = false, render: ([OpResult]) -> (text: String?, json: [String: Any])) async {
+    func run(_ ops: [Op], readOnly: Bool = false, render: ([OpResult]) -> (text: String?, json: [String: Any])) async throws {
         do {
             let client = try connection.makeClient()
             let results = try await client.perform(oid: Array(oid.utf8), ops: ops, options: RequestOptions(readOnly: readOnly))
@@ -25,7 +25,7 @@ struct ObjectCommandRunner {
                 FileHandle.standardOutput.write(Data(text.utf8))
             }
         } catch {
-            Failure.exit(what, error)
+            throw CommandFailure(what, error)
         }
     }
 
@@ -68,7 +68,7 @@ struct Xattr: AsyncParsableCommand {
         @OptionGroup var output: OutputOptions
         @OptionGroup var connection: ConnectionOptions
         func run() async throws {
-            await ObjectCommandRunner(what: "xattr get", oid: oid, connection: connection, json: output.json)
+            try await ObjectCommandRunner(what: "xattr get", oid: oid, connection: connection, json: output.json)
                 .run([.getXattr(name: Array(name.utf8))], readOnly: true) { r in
                     let v = ObjectCommandRunner.data(r)
                     var doc: [String: Any] = ["name": name]
@@ -86,7 +86,7 @@ struct Xattr: AsyncParsableCommand {
         @OptionGroup var output: OutputOptions
         @OptionGroup var connection: ConnectionOptions
         func run() async throws {
-            await ObjectCommandRunner(what: "xattr set", oid: oid, connection: connection, json: output.json)
+            try await ObjectCommandRunner(what: "xattr set", oid: oid, connection: connection, json: output.json)
                 .run([.setXattr(name: Array(name.utf8), value: Array(value.utf8))]) { _ in (nil, ["name": name]) }
         }
     }
@@ -98,7 +98,7 @@ struct Xattr: AsyncParsableCommand {
         @OptionGroup var output: OutputOptions
         @OptionGroup var connection: ConnectionOptions
         func run() async throws {
-            await ObjectCommandRunner(what: "xattr rm", oid: oid, connection: connection, json: output.json)
+            try await ObjectCommandRunner(what: "xattr rm", oid: oid, connection: connection, json: output.json)
                 .run([.rmXattr(name: Array(name.utf8))]) { _ in (nil, ["name": name]) }
         }
     }
@@ -109,7 +109,7 @@ struct Xattr: AsyncParsableCommand {
         @OptionGroup var output: OutputOptions
         @OptionGroup var connection: ConnectionOptions
         func run() async throws {
-            await ObjectCommandRunner(what: "xattr ls", oid: oid, connection: connection, json: output.json)
+            try await ObjectCommandRunner(what: "xattr ls", oid: oid, connection: connection, json: output.json)
                 .run([.getXattrs], readOnly: true) { r in
                     let (text, doc) = ObjectCommandRunner.table(ObjectCommandRunner.entries(r))
                     return (text, ["xattrs": doc])
@@ -137,7 +137,7 @@ struct Omap: AsyncParsableCommand {
         @OptionGroup var output: OutputOptions
         @OptionGroup var connection: ConnectionOptions
         func run() async throws {
-            await ObjectCommandRunner(what: "omap get", oid: oid, connection: connection, json: output.json)
+            try await ObjectCommandRunner(what: "omap get", oid: oid, connection: connection, json: output.json)
                 .run([.omapGetValsByKeys(keys: keys.map { Array($0.utf8) })], readOnly: true) { r in
                     let list = ObjectCommandRunner.entries(r)
                     let (_, doc) = ObjectCommandRunner.table(list)
@@ -155,7 +155,7 @@ struct Omap: AsyncParsableCommand {
         @OptionGroup var output: OutputOptions
         @OptionGroup var connection: ConnectionOptions
         func run() async throws {
-            await ObjectCommandRunner(what: "omap set", oid: oid, connection: connection, json: output.json)
+            try await ObjectCommandRunner(what: "omap set", oid: oid, connection: connection, json: output.json)
                 .run([.omapSet(entries: [KeyValue(Array(key.utf8), Array(value.utf8))])]) { _ in (nil, ["key": key]) }
         }
     }
@@ -167,7 +167,7 @@ struct Omap: AsyncParsableCommand {
         @OptionGroup var output: OutputOptions
         @OptionGroup var connection: ConnectionOptions
         func run() async throws {
-            await ObjectCommandRunner(what: "omap rm", oid: oid, connection: connection, json: output.json)
+            try await ObjectCommandRunner(what: "omap rm", oid: oid, connection: connection, json: output.json)
                 .run([.omapRemoveKeys(keys: keys.map { Array($0.utf8) })]) { _ in (nil, ["keys": keys]) }
         }
     }
@@ -181,7 +181,7 @@ struct Omap: AsyncParsableCommand {
         @OptionGroup var output: OutputOptions
         @OptionGroup var connection: ConnectionOptions
         func run() async throws {
-            await ObjectCommandRunner(what: "omap ls", oid: oid, connection: connection, json: output.json)
+            try await ObjectCommandRunner(what: "omap ls", oid: oid, connection: connection, json: output.json)
                 .run([.omapGetVals(startAfter: Array(after.utf8), prefix: Array(prefix.utf8), max: max)], readOnly: true) { r in
                     var more = false
                     if case .entries(_, let m)? = r.last { more = m }
@@ -197,7 +197,7 @@ struct Omap: AsyncParsableCommand {
         @OptionGroup var output: OutputOptions
         @OptionGroup var connection: ConnectionOptions
         func run() async throws {
-            await ObjectCommandRunner(what: "omap clear", oid: oid, connection: connection, json: output.json)
+            try await ObjectCommandRunner(what: "omap clear", oid: oid, connection: connection, json: output.json)
                 .run([.omapClear]) { _ in (nil, [:]) }
         }
     }
@@ -211,9 +211,9 @@ struct Omap: AsyncParsableCommand {
         func run() async throws {
             let runner = ObjectCommandRunner(what: "omap header", oid: oid, connection: connection, json: output.json)
             if let value {
-                await runner.run([.omapSetHeader(data: Array(value.utf8))]) { _ in (nil, [:]) }
+                try await runner.run([.omapSetHeader(data: Array(value.utf8))]) { _ in (nil, [:]) }
             } else {
-                await runner.run([.omapGetHeader], readOnly: true) { r in
+                try await runner.run([.omapGetHeader], readOnly: true) { r in
                     let v = ObjectCommandRunner.data(r)
                     var doc: [String: Any] = [:]
                     JSONOutput.bytesField("header", v, into: &doc)

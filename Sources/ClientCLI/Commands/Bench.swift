@@ -85,7 +85,7 @@ struct Bench: AsyncParsableCommand {
                 }
             }
         } catch {
-            Failure.exit("bench", error)
+            throw CommandFailure("bench", error)
         }
         report.finish()
     }

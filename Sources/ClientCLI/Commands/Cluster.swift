@@ -48,7 +48,7 @@ struct Cluster: AsyncParsableCommand {
 
         func run() async throws {
             if let existing = LocalCluster.read() {
-                Failure.exit("cluster up", CLIError.failed("a local cluster is already running (pid \(existing.pid), \(existing.clientEndpoint)); run `sepia cluster down` first"))
+                throw CommandFailure("cluster up", CLIError.failed("a local cluster is already running (pid \(existing.pid), \(existing.clientEndpoint)); run `sepia cluster down` first"))
             }
             if detach { return try await runDetached() }
             var o = Supervisor.Options()
@@ -64,15 +64,15 @@ struct Cluster: AsyncParsableCommand {
                 curve = CurveClientKeys(config: try SepiaConfig.load(file: config, environment: ProcessInfo.processInfo.environment,
                                                                      overrides: [:]))
             } catch {
-                Failure.exit("cluster up", CLIError.usage("\(error)"))
+                throw CommandFailure("cluster up", CLIError.usage("\(error)"))
             }
             let supervisor = Supervisor(options: o)
-            do { try supervisor.start() } catch { Failure.exit("cluster up", error) }
+            do { try supervisor.start() } catch { throw CommandFailure("cluster up", error) }
             do {
                 try await ClusterReadiness.wait(endpoint: supervisor.clientEndpoint, curve: curve, timeout: .seconds(30))
             } catch {
                 supervisor.stop()
-                Failure.exit("cluster up", error)
+                throw CommandFailure("cluster up", error)
             }
             // Written once every shard is served: `--detach` returns when this file appears.
             try LocalCluster.write(ClusterState(pid: getpid(), clientEndpoint: supervisor.clientEndpoint,
@@ -94,7 +94,7 @@ struct Cluster: AsyncParsableCommand {
             let logPath = dataPath + "/cluster.log"
             guard FileManager.default.createFile(atPath: logPath, contents: nil),
                   let log = FileHandle(forWritingAtPath: logPath) else {
-                Failure.exit("cluster up", CLIError.failed("cannot write \(logPath)"))
+                throw CommandFailure("cluster up", CLIError.failed("cannot write \(logPath)"))
             }
             let p = Process()
             p.executableURL = LocalCluster.binary("sepia")
@@ -115,12 +115,12 @@ struct Cluster: AsyncParsableCommand {
                     return
                 }
                 if !p.isRunning {
-                    Failure.exit("cluster up", CLIError.failed("the cluster did not start; see \(logPath)"))
+                    throw CommandFailure("cluster up", CLIError.failed("the cluster did not start; see \(logPath)"))
                 }
                 try await Task.sleep(for: .milliseconds(50))
             }
             p.terminate()
-            Failure.exit("cluster up", CLIError.failed("the cluster did not become ready in 40 s; see \(logPath)"))
+            throw CommandFailure("cluster up", CLIError.failed("the cluster did not become ready in 40 s; see \(logPath)"))
         }
 
         static func defaultClasses() -> String? {
@@ -150,7 +150,7 @@ struct Cluster: AsyncParsableCommand {
                 try await Task.sleep(for: .milliseconds(50))
             }
             if kill(state.pid, 0) == 0 {
-                Failure.exit("cluster down", CLIError.failed("pid \(state.pid) did not stop in 30 s"))
+                throw CommandFailure("cluster down", CLIError.failed("pid \(state.pid) did not stop in 30 s"))
             }
             LocalCluster.remove()
             print("sepia cluster: stopped (pid \(state.pid))")

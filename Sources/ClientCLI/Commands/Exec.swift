@@ -58,7 +58,7 @@ struct CallOptions: ParsableArguments {
             }
         }
         if result.rc < 0 {
-            Failure.exit(what, reply: Reply(id: 0, rc: result.rc, error: result.error))
+            throw CommandFailure(what, reply: Reply(id: 0, rc: result.rc, error: result.error))
         }
     }
 }
@@ -89,7 +89,7 @@ struct Exec: AsyncParsableCommand {
 
     func run() async throws {
         guard let source = FileManager.default.contents(atPath: script) else {
-            Failure.exit("exec", CLIError.usage("cannot read script \(script)"))
+            throw CommandFailure("exec", CLIError.usage("cannot read script \(script)"))
         }
         do {
             let input = try call.readInput()
@@ -98,7 +98,7 @@ struct Exec: AsyncParsableCommand {
                                                input: input, options: call.requestOptions)
             try call.report("exec", result)
         } catch {
-            Failure.exit("exec", error)
+            throw CommandFailure("exec", error)
         }
     }
 }
@@ -138,7 +138,7 @@ struct Call: AsyncParsableCommand {
                                                input: input, options: call.requestOptions)
             try call.report("call", result)
         } catch {
-            Failure.exit("call", error)
+            throw CommandFailure("call", error)
         }
     }
 }

@@ -11,7 +11,7 @@ struct Keygen: ParsableCommand {
 
     func run() throws {
         guard Curve.isAvailable else {
-            Failure.exit("keygen", CLIError.failed("this libzmq was built without CURVE"))
+            throw CommandFailure("keygen", CLIError.failed("this libzmq was built without CURVE"))
         }
         let pair = try Curve.keyPair()
         if output.json {

@@ -19,7 +19,7 @@ struct Put: AsyncParsableCommand {
             data = FileHandle.standardInput.readDataToEndOfFile()
         } else {
             guard let d = FileManager.default.contents(atPath: file) else {
-                Failure.exit("put", CLIError.usage("cannot read \(file)"))
+                throw CommandFailure("put", CLIError.usage("cannot read \(file)"))
             }
             data = d
         }
@@ -28,7 +28,7 @@ struct Put: AsyncParsableCommand {
             try await client.put(oid: Array(oid.utf8), data: Bytes(data))
             if output.json { JSONOutput.print(["rc": 0, "oid": oid, "size": data.count]) }
         } catch {
-            Failure.exit("put", error)
+            throw CommandFailure("put", error)
         }
     }
 }
@@ -56,7 +56,7 @@ struct Get: AsyncParsableCommand {
                 FileHandle.standardOutput.write(Data(data))
             }
         } catch {
-            Failure.exit("get", error)
+            throw CommandFailure("get", error)
         }
     }
 }
@@ -81,7 +81,7 @@ struct Stat: AsyncParsableCommand {
                 print("\(oid)  size \(st.size)  mtime \(mtime)  version \(st.version)")
             }
         } catch {
-            Failure.exit("stat", error)
+            throw CommandFailure("stat", error)
         }
     }
 }
@@ -101,7 +101,7 @@ struct Remove: AsyncParsableCommand {
             try await client.remove(oid: Array(oid.utf8))
             if output.json { JSONOutput.print(["rc": 0, "oid": oid]) }
         } catch {
-            Failure.exit("rm", error)
+            throw CommandFailure("rm", error)
         }
     }
 }
@@ -130,7 +130,7 @@ struct List: AsyncParsableCommand {
             }
             if output.json { JSONOutput.print(["objects": all.sorted(), "count": all.count]) }
         } catch {
-            Failure.exit("ls", error)
+            throw CommandFailure("ls", error)
         }
     }
 }

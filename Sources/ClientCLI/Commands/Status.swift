@@ -28,7 +28,7 @@ struct Status: AsyncParsableCommand {
             }
             print(StatusReport.render(doc))
         } catch {
-            Failure.exit("status", error)
+            throw CommandFailure("status", error)
         }
     }
 }

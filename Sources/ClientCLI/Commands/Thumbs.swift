@@ -108,9 +108,9 @@ struct ThumbsPut: AsyncParsableCommand {
 
     func run() async throws {
         let files = ImageFiles.collect(paths)
-        guard !files.isEmpty else { Failure.exit("thumbs put", CLIError.usage("no image files in \(paths.joined(separator: " "))")) }
+        guard !files.isEmpty else { throw CommandFailure("thumbs put", CLIError.usage("no image files in \(paths.joined(separator: " "))")) }
         let client: SepiaClient
-        do { client = try connection.makeClient() } catch { Failure.exit("thumbs put", error) }
+        do { client = try connection.makeClient() } catch { throw CommandFailure("thumbs put", error) }
         let bar = ProgressBar(total: files.count, label: "upload")
         var summary = BatchSummary()
         let prefix = self.prefix
@@ -156,7 +156,7 @@ struct ThumbsMake: AsyncParsableCommand {
 
     func run() async throws {
         let client: SepiaClient
-        do { client = try connection.makeClient() } catch { Failure.exit("thumbs make", error) }
+        do { client = try connection.makeClient() } catch { throw CommandFailure("thumbs make", error) }
         var names = oids
         if let prefix {
             do {
@@ -164,9 +164,9 @@ struct ThumbsMake: AsyncParsableCommand {
                     names += page.map { String(decoding: $0, as: UTF8.self) }
                 }
             } catch {
-                Failure.exit("thumbs make", error)
+                throw CommandFailure("thumbs make", error)
             }
-            if names.isEmpty { Failure.exit("thumbs make", CLIError.failed("no objects start with '\(prefix)'")) }
+            if names.isEmpty { throw CommandFailure("thumbs make", CLIError.failed("no objects start with '\(prefix)'")) }
         }
         let summary = await Self.make(names, spec: spec, client: client, window: batch.window)
         summary.0.print(title: "thumbs make \(spec)", elapsed: summary.1, json: batch.json)
@@ -210,14 +210,14 @@ struct ThumbsGet: AsyncParsableCommand {
             let client = try connection.makeClient()
             let r = try await client.call(oid: Array(oid.utf8), className: "imgserv", method: "get", input: Bytes(spec.utf8),
                                           options: RequestOptions(readOnly: true))
-            if r.rc < 0 { Failure.exit("thumbs get", reply: Reply(id: 0, rc: r.rc, error: r.error)) }
+            if r.rc < 0 { throw CommandFailure("thumbs get", reply: Reply(id: 0, rc: r.rc, error: r.error)) }
             if let o {
                 guard FileManager.default.createFile(atPath: o, contents: Data(r.output)) else { throw CLIError.failed("cannot write \(o)") }
             } else {
                 FileHandle.standardOutput.write(Data(r.output))
             }
         } catch {
-            Failure.exit("thumbs get", error)
+            throw CommandFailure("thumbs get", error)
         }
     }
 }
@@ -270,7 +270,7 @@ struct ThumbsSamples: AsyncParsableCommand {
             try SampleCorpus.generate(into: directory, count: count, sizes: sizes.flatMap(SampleCorpus.parseSizes))
             print("wrote \(count) images to \(directory)")
         } catch {
-            Failure.exit("thumbs samples", error)
+            throw CommandFailure("thumbs samples", error)
         }
     }
 }

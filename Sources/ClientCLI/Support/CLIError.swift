@@ -1,4 +1,5 @@
-// How the CLI fails: one line on stderr, exit 1 for failures, 2 for usage errors.
+// How the CLI fails: commands throw, and Sepia.main is the one place that prints the line
+// (`sepia: <what> failed: <why>`) and picks the exit code: 1 for failures, 2 for usage errors.
 import ArgumentParser
 import Client
 import Codec
@@ -15,25 +16,39 @@ enum CLIError: Error, CustomStringConvertible {
     }
 }
 
-enum Failure {
-    /// Prints `sepia: <what> failed: ENOENT (-2) op: No such file or directory` and exits 1.
-    static func exit(_ what: String, _ error: any Error) -> Never {
-        var code: Int32 = 1
-        let text: String
-        switch error {
-        case let e as ClientError: text = e.description
-        case let e as SepiaError: text = e.description
-        case let e as CLIError:
-            text = e.description
-            if case .usage = e { code = 2 }
-        default: text = "\(error)"
+/// A command's failure on its way to Sepia.main: what was being done, and why it failed.
+struct CommandFailure: Error, CustomStringConvertible {
+    let what: String
+    let error: any Error
+
+    init(_ what: String, _ error: any Error) {
+        // A failure already named by an inner step keeps its name.
+        if let inner = error as? CommandFailure {
+            self = inner
+        } else {
+            self.what = what
+            self.error = error
         }
-        FileHandle.standardError.write(Data("sepia: \(what) failed: \(text)\n".utf8))
-        Foundation.exit(code)
     }
 
     /// A reply with a negative rc, printed the same way.
-    static func exit(_ what: String, reply: Reply) -> Never {
-        exit(what, ClientError.failed(reply))
+    init(_ what: String, reply: Reply) {
+        self.init(what, ClientError.failed(reply))
     }
+
+    /// `ENOENT (-2) op: No such file or directory`, or the CLI's own message.
+    var reason: String {
+        switch error {
+        case let e as ClientError: e.description
+        case let e as SepiaError: e.description
+        case let e as CLIError: e.description
+        default: "\(error)"
+        }
+    }
+
+    var exitCode: Int32 {
+        if case .usage = error as? CLIError { 2 } else { 1 }
+    }
+
+    var description: String { "sepia: \(what) failed: \(reason)" }
 }
