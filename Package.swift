@@ -59,6 +59,11 @@ let package = Package(
             "Codec", "ZeroMQ", "Storage", "Scripting", "Imaging", "Config",
             .product(name: "Logging", package: "swift-log"),
         ]),
+        // How a daemon boots and stops (logging, signals, exit-with-parent), for both daemons.
+        .target(name: "Daemon", dependencies: [
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            .product(name: "Logging", package: "swift-log"),
+        ]),
         // The client library that the CLI is built on and apps import.
         .target(name: "Client", dependencies: [
             "Codec", "ZeroMQ", "Config",
@@ -66,12 +71,12 @@ let package = Package(
         ]),
 
         .executableTarget(name: "Broker", dependencies: [
-            "BrokerCore", "Routing", "Codec", "Config", "ZeroMQ",
+            "BrokerCore", "Daemon", "Routing", "Codec", "Config", "ZeroMQ",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ]),
         .executableTarget(name: "OSDWorker", dependencies: [
-            "OSDCore", "Config",
+            "OSDCore", "Daemon", "Config",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ]),
@@ -89,7 +94,7 @@ let package = Package(
         .testTarget(name: "RoutingTests", dependencies: [
             "Routing", "Codec", "BrokerCore", "OSDCore", "ZeroMQ", .product(name: "Logging", package: "swift-log"),
         ]),
-        .testTarget(name: "ConfigTests", dependencies: ["Config"]),
+        .testTarget(name: "ConfigTests", dependencies: ["Config", "BrokerCore", "OSDCore", "Scripting", "Storage"]),
         .testTarget(name: "OSDCoreTests", dependencies: ["OSDCore", "Codec"]),
         .testTarget(name: "IntegrationTests", dependencies: ["Client", "Codec", "ZeroMQ", "Config"]),
     ]

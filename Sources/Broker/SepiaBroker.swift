@@ -2,7 +2,7 @@
 // object's shard (docs/cluster.md).
 import ArgumentParser
 import BrokerCore
-import Dispatch
+import Daemon
 import Foundation
 import Logging
 
@@ -37,54 +37,28 @@ struct SepiaBroker: ParsableCommand {
     }
 
     func run() throws {
-        let level = logLevel
-        LoggingSystem.bootstrap { label in
-            var handler = StreamLogHandler.standardError(label: label)
-            handler.logLevel = level
-            return handler
+        Daemon.bootstrapLogging(level: logLevel)
+        let logger = Logger(label: "sepia-broker")
+        var settings: BrokerSettings
+        do {
+            settings = try BrokerSettings.load(configFile: config)
+        } catch {
+            throw ValidationError("\(error)")
         }
-        var settings = try BrokerSettings.load(configFile: config)
         if let clientEndpoint { settings.clientEndpoint = clientEndpoint }
         if let workerEndpoint { settings.workerEndpoint = workerEndpoint }
         if let shards { settings.routing.shardCount = shards }
 
-        let service = BrokerService(settings: settings, codec: MessageWireCodec(maxFrameBytes: settings.maxFrameBytes))
+        let lifetime = DaemonLifetime(exitWithParent: exitWithParent) { reason in
+            logger.info("\(reason): stopping")
+        }
+        let service = BrokerService(settings: settings, codec: MessageWireCodec(maxFrameBytes: settings.maxFrameBytes), logger: logger)
         try service.start()
         // Supervisors and tests read the resolved ports from this line.
         // Written straight to the descriptor: stdout may be a pipe, where print() would buffer it.
         FileHandle.standardOutput.write(Data(
             "sepia-broker: listening client=\(service.clientEndpoint) worker=\(service.workerEndpoint)\n".utf8))
-
-        waitForTermination()
-        Logger(label: "sepia.broker").info("termination signal: stopping")
+        lifetime.wait()
         service.stop()
     }
-
-    /// Blocks until SIGTERM or SIGINT. Dispatch signal sources instead of a C handler: the
-    /// handler runs as ordinary Swift code on a queue, not in signal context.
-    private func waitForTermination() {
-        let received = DispatchSemaphore(value: 0)
-        let sources = [SIGTERM, SIGINT].map { signo in
-            signal(signo, SIG_IGN)  // let the source see it instead of the default action
-            let source = DispatchSource.makeSignalSource(signal: signo, queue: .global())
-            source.setEventHandler { received.signal() }
-            source.resume()
-            return source
-        }
-        var watchdog: DispatchSourceTimer?
-        if exitWithParent {
-            // Reparented means the parent is gone.
-            let parent = getppid()
-            let timer = DispatchSource.makeTimerSource(queue: .global())
-            timer.schedule(deadline: .now() + 0.5, repeating: 0.5)
-            timer.setEventHandler { if getppid() != parent || parent == 1 { received.signal() } }
-            timer.resume()
-            watchdog = timer
-        }
-        received.wait()
-        sources.forEach { $0.cancel() }
-        watchdog?.cancel()
-    }
 }
-
-extension Logger.Level: @retroactive ExpressibleByArgument {}

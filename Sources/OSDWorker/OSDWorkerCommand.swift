@@ -2,7 +2,7 @@
 // runs requests on them. SIGTERM/SIGINT: finish what is in flight, close shards, say goodbye.
 import ArgumentParser
 import Config
-import Dispatch
+import Daemon
 import Foundation
 import Logging
 import OSDCore
@@ -34,8 +34,8 @@ struct OSDWorkerCommand: ParsableCommand {
     var name: String?
     @Flag(name: .long, help: "Stop when the process that started this one exits (supervisors and tests use it, so a killed supervisor leaves no worker behind).")
     var exitWithParent = false
-    @Option(name: .long, help: "Log level: trace, debug, info, notice, warning, error.")
-    var logLevel: String = "info"
+    @Option(name: .long, help: "Log level: trace, debug, info, notice, warning, error, critical.")
+    var logLevel: Logger.Level = .info
 
     func run() throws {
         var overrides: [String: String] = [:]
@@ -47,55 +47,29 @@ struct OSDWorkerCommand: ParsableCommand {
         do {
             loaded = try SepiaConfig.load(file: config, environment: ProcessInfo.processInfo.environment, overrides: overrides)
         } catch {
-            FileHandle.standardError.write(Data("sepia-osd: \(error)\n".utf8))
+            Daemon.complain("sepia-osd", "\(error)")
             throw ExitCode(2)
         }
-        LoggingSystem.bootstrap { StreamLogHandler.standardError(label: $0) }
-        var logger = Logger(label: "sepia-osd")
-        logger.logLevel = Logger.Level(rawValue: logLevel) ?? .info
+        Daemon.bootstrapLogging(level: logLevel)
+        let logger = Logger(label: "sepia-osd")
 
         var settings = OSDSettings(config: loaded, name: name)
         settings.faultWedgeHandler = ProcessInfo.processInfo.environment["SEPIA_OSD_FAULT_WEDGE_HANDLER"]
         if let problem = settings.curveKeyProblem {
-            FileHandle.standardError.write(Data("sepia-osd: \(problem)\n".utf8))
+            Daemon.complain("sepia-osd", problem)
             throw ExitCode(2)
         }
         let service = OSDService(settings: settings, logger: logger)
-        signal(SIGTERM, SIG_IGN)
-        signal(SIGINT, SIG_IGN)
-        signal(SIGPIPE, SIG_IGN)
-        var sources: [DispatchSourceSignal] = []
-        for sig in [SIGTERM, SIGINT] {
-            let source = DispatchSource.makeSignalSource(signal: sig, queue: .global())
-            source.setEventHandler {
-                logger.info("signal \(sig): stopping after in-flight work")
-                service.stop()
-            }
-            source.resume()
-            sources.append(source)
+        let lifetime = DaemonLifetime(exitWithParent: exitWithParent) { reason in
+            logger.info("\(reason): stopping after in-flight work")
+            service.stop()
         }
-        var watchdog: DispatchSourceTimer?
-        if exitWithParent {
-            let parent = getppid()
-            let timer = DispatchSource.makeTimerSource(queue: .global())
-            timer.schedule(deadline: .now() + 0.5, repeating: 0.5)
-            timer.setEventHandler {
-                // Reparented (or started after the parent was already gone: ppid 1).
-                if getppid() != parent || parent == 1 {
-                    logger.warning("the process that started this worker is gone: stopping")
-                    service.stop()
-                }
-            }
-            timer.resume()
-            watchdog = timer
-        }
-        defer { watchdog?.cancel() }
         do {
             try service.run()
         } catch {
             logger.critical("cannot run: \(error)")
             throw ExitCode(1)
         }
-        withExtendedLifetime(sources) {}
+        withExtendedLifetime(lifetime) {}
     }
 }

@@ -1,5 +1,5 @@
-// The broker's settings with the documented defaults. The Config module's YAML maps onto this
-// (broker.* and cluster.shard_count); flags override both in the executable.
+// The broker's settings. `BrokerSettings()` is the documented defaults, read from SepiaConfig
+// (BrokerSettings+Config.swift); flags override them in the executable.
 import Routing
 
 public struct BrokerSettings: Sendable, Equatable {
@@ -16,7 +16,7 @@ public struct BrokerSettings: Sendable, Equatable {
     /// CURVE on both sockets; nil: plain TCP (a local cluster binds 127.0.0.1 only).
     public var curve: CurveServerSettings?
 
-    public init(clientEndpoint: String = "tcp://127.0.0.1:7700", workerEndpoint: String = "tcp://127.0.0.1:7701",
+    public init(clientEndpoint: String, workerEndpoint: String,
                 maxFrameBytes: Int = 64 << 20, routing: RoutingSettings = RoutingSettings(),
                 curve: CurveServerSettings? = nil) {
         self.clientEndpoint = clientEndpoint

@@ -30,7 +30,7 @@ struct RequestExecutor {
             let spent = UInt64(max(0, (ContinuousClock.now - start).wholeMilliseconds))
             return budget > spent ? budget - spent : 1
         }
-        let server: UInt64? = settings.timeLimitMillis == 0 ? nil : left(settings.timeLimitMillis, since: started)
+        let server: UInt64? = settings.scripting.timeLimitMillis == 0 ? nil : left(settings.scripting.timeLimitMillis, since: started)
         let client: UInt64? = request.timeoutMillis.map { left($0, since: receivedAt) }
         return [server, client].compactMap { $0 }.min()
     }

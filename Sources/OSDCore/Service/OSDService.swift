@@ -24,13 +24,13 @@ public final class OSDService: Sendable {
     /// cooperative pool) and returns when all of them have stopped.
     public func run() throws {
         try FileManager.default.createDirectory(atPath: settings.dataRoot + "/shards", withIntermediateDirectories: true)
-        let policy = try Imaging.configure(policyDirectory: settings.imagePolicyDirectory)
-        MagickModule.maxPixels = settings.maxPixels
-        logger.info("ImageMagick policy: \(policy)/policy.xml; images up to \(settings.maxPixels) pixels")
+        let policy = try Imaging.configure(policyDirectory: settings.imaging.policyDirectory)
+        MagickModule.maxPixels = settings.imaging.maxPixels
+        logger.info("ImageMagick policy: \(policy)/policy.xml; images up to \(settings.imaging.maxPixels) pixels")
         let count = settings.resolvedThreads
         logger.info("sepia-osd \(settings.name): \(count) worker threads, broker \(settings.brokerEndpoint), data \(settings.dataRoot)")
         let watches = (0..<count).map { _ in SlotWatch() }
-        if let limit = Watchdog.stuckAfterNanos(timeLimitMillis: settings.timeLimitMillis) {
+        if let limit = Watchdog.stuckAfterNanos(timeLimitMillis: settings.scripting.timeLimitMillis) {
             Watchdog.start(watches: watches, limit: limit, stopFlag: stopFlag, logger: logger)
         }
         let group = DispatchGroup()

@@ -1,50 +1,60 @@
-// What one OSD worker process needs to know, resolved from the configuration.
+// What one OSD worker process needs to know, resolved once from the configuration. The
+// scripting and storage options are the modules' own types, nested here as the broker nests
+// its routing settings; the defaults are SepiaConfig's (equal to config/sepia.yaml, tested).
 import Codec
+import Config
+import Scripting
+import Storage
 
-public struct OSDSettings: Sendable {
-    /// The broker's worker endpoint.
-    public var brokerEndpoint: String = "tcp://127.0.0.1:7701"
-    /// Shard directories live under `<dataRoot>/shards/<NNN>`.
-    public var dataRoot: String = "./sepia-data"
-    /// Worker threads (slots); 0 = the number of cores.
-    public var threads: Int = 0
+public struct OSDSettings: Sendable, Equatable {
+    /// broker.worker_endpoint
+    public var brokerEndpoint: String
+    /// cluster.data_root: shard directories live under `<dataRoot>/shards/<NNN>`.
+    public var dataRoot: String
+    /// osd.threads: worker threads (slots); 0 = the number of cores.
+    public var threads: Int
     /// A name unique to this process (default: host-pid).
     public var name: String = ""
-    public var defaultDurability: Durability = .sync
-    public var heartbeatIntervalMillis: Int = 500
-    public var heartbeatLiveness: Int = 4
-    /// Most requests executed in one group-commit round (one sync per touched shard).
-    public var groupCommitMax: Int = 128
-    public var dedupMaxEntries: Int = 100_000
-    public var dedupMaxAgeSeconds: Int = 3600
-    public var maxFrameBytes: Int = 64 << 20
-    public var maxObjectBytes: UInt64 = 256 << 20
-    public var maxXattrBytes: Int = 64 << 10
-    public var maxOmapEntriesPerRequest: Int = 100_000
-    public var maxOmapBytesPerRequest: Int = 64 << 20
-    // Lua
-    public var classesDirectory: String = "./classes"
-    public var instructionLimit: UInt64 = 100_000_000
-    public var timeLimitMillis: UInt64 = 5000
-    public var memoryLimitBytes: UInt64 = 64 << 20
-    public var outputLimitBytes: UInt64 = 16 << 20
-    public var scriptCacheEntries: Int = 256
-    public var maxScriptBytes: Int = 1 << 20
-    // Imaging
-    public var maxPixels: Int = 50_000_000
-    public var imagePolicyDirectory: String? = nil
-    // CURVE (empty: plain TCP)
-    public var curveServerPublicKey: String = ""
-    public var curvePublicKey: String = ""
-    public var curveSecretKey: String = ""
+    /// osd.durability
+    public var defaultDurability: Durability
+    /// broker.heartbeat_interval_ms, broker.heartbeat_liveness
+    public var heartbeatIntervalMillis: Int
+    public var heartbeatLiveness: Int
+    /// osd.group_commit_max: most requests executed in one group-commit round (one sync per
+    /// touched shard).
+    public var groupCommitMax: Int
+    /// broker.max_frame_bytes
+    public var maxFrameBytes: Int
+    /// lua.*, osd.classes_dir
+    public var scripting: ScriptingConfig
+    /// limits.*, osd.dedup_*: what every shard this worker opens is tuned with.
+    public var shard: ShardOptions
+    /// imaging.*
+    public var imaging: ImagingSettings
+    /// security.curve_server_public_key and this worker's pair (empty: plain TCP).
+    public var curve: CurveClientSettings
 
     /// Fault injection for the watchdog's tests (environment SEPIA_OSD_FAULT_WEDGE_HANDLER):
     /// a request calling this Lua handler holds its thread for ever, as a stuck C call would.
     public var faultWedgeHandler: String? = nil
 
-    public init() {}
+    /// The documented defaults.
+    public init() { self.init(config: SepiaConfig()) }
 
     public var resolvedThreads: Int {
         threads > 0 ? threads : max(1, ProcessInfoShim.activeCores)
+    }
+
+    public struct ImagingSettings: Sendable, Equatable {
+        /// imaging.max_pixels: largest image (all frames, from the header) decoded.
+        public var maxPixels: Int
+        /// imaging.policy_dir; nil: the shipped config/imagemagick.
+        public var policyDirectory: String?
+    }
+
+    public struct CurveClientSettings: Sendable, Equatable {
+        public var serverPublicKey = ""
+        public var publicKey = ""
+        public var secretKey = ""
     }
 }

@@ -51,7 +51,7 @@ final class WorkerSlot: @unchecked Sendable {
 
     /// The thread body. Returns after a graceful stop.
     func run() {
-        runtime = LuaRuntime(config: scriptingConfig())
+        runtime = LuaRuntime(config: settings.scripting)
         runtime.installMagick()
         executor = RequestExecutor(runtime: runtime, settings: settings, logSink: logSink())
         let report = runtime.loadClasses()
@@ -75,18 +75,6 @@ final class WorkerSlot: @unchecked Sendable {
         socket = nil
     }
 
-    private func scriptingConfig() -> ScriptingConfig {
-        var c = ScriptingConfig()
-        c.instructionLimit = settings.instructionLimit
-        c.timeLimitMillis = settings.timeLimitMillis
-        c.memoryLimitBytes = settings.memoryLimitBytes
-        c.outputLimitBytes = settings.outputLimitBytes
-        c.scriptCacheEntries = settings.scriptCacheEntries
-        c.maxScriptBytes = settings.maxScriptBytes
-        c.classesDirectory = settings.classesDirectory
-        return c
-    }
-
     // MARK: - Performing the machine's actions
 
     private func perform(_ actions: [SlotAction]) {
@@ -103,7 +91,7 @@ final class WorkerSlot: @unchecked Sendable {
                 var opened: [UInt32] = []
                 for shard in shards {
                     do {
-                        stores[shard] = try ShardStore(path: shardPath(shard), options: storeOptions())
+                        stores[shard] = try ShardStore(path: shardPath(shard), options: settings.shard)
                         opened.append(shard)
                     } catch {
                         // Usually the LevelDB lock of a previous owner that has not let go yet.
@@ -138,9 +126,9 @@ final class WorkerSlot: @unchecked Sendable {
             try s.setHighWaterMarks(send: 0, receive: 0)
             try s.setReconnectInterval(100, max: 1000)
             try s.setMaxMessageSize(Int64(settings.maxFrameBytes) + 4096)
-            if !settings.curveServerPublicKey.isEmpty {
-                try s.makeCurveClient(serverKey: settings.curveServerPublicKey,
-                                      publicKey: settings.curvePublicKey, secretKey: settings.curveSecretKey)
+            if !settings.curve.serverPublicKey.isEmpty {
+                try s.makeCurveClient(serverKey: settings.curve.serverPublicKey,
+                                      publicKey: settings.curve.publicKey, secretKey: settings.curve.secretKey)
             }
             try s.connect(settings.brokerEndpoint)
             socket = s
@@ -297,7 +285,7 @@ final class WorkerSlot: @unchecked Sendable {
         for shard in failed {
             stores.removeValue(forKey: shard)  // the last reference: LevelDB closes
             do {
-                stores[shard] = try ShardStore(path: shardPath(shard), options: storeOptions())
+                stores[shard] = try ShardStore(path: shardPath(shard), options: settings.shard)
                 logger.info("slot \(index): shard \(shard) reopened after a failed write")
             } catch {
                 logger.warning("slot \(index): shard \(shard) not reopened yet: \(error)")
@@ -312,17 +300,6 @@ final class WorkerSlot: @unchecked Sendable {
         var fs = statvfs()
         guard statvfs(path, &fs) == 0 else { return false }
         return UInt64(fs.f_bavail) * UInt64(fs.f_frsize) >= 4 << 20
-    }
-
-    private func storeOptions() -> ShardOptions {
-        var o = ShardOptions()
-        o.maxRecords = settings.dedupMaxEntries
-        o.recordRetentionSeconds = UInt64(settings.dedupMaxAgeSeconds)
-        o.maxObjectBytes = settings.maxObjectBytes
-        o.maxXattrBytes = settings.maxXattrBytes
-        o.maxOmapEntriesPerRequest = settings.maxOmapEntriesPerRequest
-        o.maxOmapBytesPerRequest = settings.maxOmapBytesPerRequest
-        return o
     }
 
     func shardPath(_ shard: UInt32) -> String {

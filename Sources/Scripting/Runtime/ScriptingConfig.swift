@@ -1,7 +1,8 @@
 // The worker-wide settings of the Lua runtime. A request can only lower the limits
 // (CallContext.limits / remainingMillis), never raise them.
 
-/// Settings of one `LuaRuntime`. Zero means "no limit" for every limit.
+/// Settings of one `LuaRuntime`. Zero means "no limit" for every limit. The defaults are the
+/// documented ones (lua.* in config/sepia.yaml; a test keeps them equal).
 public struct ScriptingConfig: Sendable, Equatable {
     /// Lua VM instructions one call may execute (counted in steps of 1000) → -ETIMEDOUT.
     public var instructionLimit: UInt64
@@ -22,7 +23,7 @@ public struct ScriptingConfig: Sendable, Equatable {
 
     public init(instructionLimit: UInt64 = 100_000_000, timeLimitMillis: UInt64 = 5_000,
                 memoryLimitBytes: UInt64 = 64 << 20, outputLimitBytes: UInt64 = 16 << 20,
-                scriptCacheEntries: Int = 1_000, scriptCacheBytes: Int = 64 << 20, maxScriptBytes: Int = 1 << 20,
+                scriptCacheEntries: Int = 256, scriptCacheBytes: Int = 64 << 20, maxScriptBytes: Int = 1 << 20,
                 classesDirectory: String? = nil) {
         self.instructionLimit = instructionLimit
         self.timeLimitMillis = timeLimitMillis

@@ -1,16 +1,18 @@
 // What a shard can be tuned with: bounds on what a request may store, record retention and
-// LevelDB sizing. Defaults follow Ceph's where Ceph has one.
+// LevelDB sizing. The defaults are the documented ones (limits.* and osd.dedup_* in
+// config/sepia.yaml; a test keeps them equal).
 import Codec
 
 /// Configuration of one `ShardStore`.
 public struct ShardOptions: Sendable, Equatable {
-    /// Largest object payload (write past it → EFBIG). Ceph: osd_max_object_size = 128 MiB.
-    public var maxObjectBytes: UInt64 = 128 << 20
+    /// Largest object payload (write past it → EFBIG); limits.max_object_bytes. (Ceph's
+    /// osd_max_object_size is 128 MiB.)
+    public var maxObjectBytes: UInt64 = 256 << 20
     /// Largest xattr, name + value (→ E2BIG).
     public var maxXattrBytes: Int = 64 << 10
     /// Most omap entries one op may set or remove (→ E2BIG); reads are clipped to it and
-    /// report `more`. Ceph: osd_max_omap_entries_per_request = 131072.
-    public var maxOmapEntriesPerRequest: Int = 131_072
+    /// report `more`; limits.max_omap_entries_per_request. (Ceph's is 131072.)
+    public var maxOmapEntriesPerRequest: Int = 100_000
     /// Most omap key + value bytes one op may set (→ E2BIG); reads are clipped to it.
     public var maxOmapBytesPerRequest: Int = 64 << 20
     /// Payload chunk size: a small write into a big object rewrites only the chunks it touches.
