@@ -17,6 +17,7 @@ extension OSDSettings {
         dedupMaxEntries = c.osd.dedupMaxEntries
         dedupMaxAgeSeconds = c.osd.dedupMaxAgeSeconds
         maxFrameBytes = c.broker.maxFrameBytes
+        slotInflightMax = c.broker.slotInflightMax
         maxObjectBytes = UInt64(c.limits.maxObjectBytes)
         maxXattrBytes = c.limits.maxXattrBytes
         maxOmapEntriesPerRequest = c.limits.maxOmapEntriesPerRequest

@@ -18,6 +18,9 @@ public struct OSDSettings: Sendable {
     public var dedupMaxEntries: Int = 100_000
     public var dedupMaxAgeSeconds: Int = 3600
     public var maxFrameBytes: Int = 64 << 20
+    /// broker.slot_inflight_max: the broker dispatches at most this many requests to a slot,
+    /// so its receive queue is bounded a little above it.
+    public var slotInflightMax: Int = 256
     public var maxObjectBytes: UInt64 = 256 << 20
     public var maxXattrBytes: Int = 64 << 10
     public var maxOmapEntriesPerRequest: Int = 100_000

@@ -23,7 +23,7 @@ import Testing
         func perform(_ actions: [RoutingAction]) {
             for action in actions {
                 switch action {
-                case .dispatch(let tag, let slot, let body):
+                case .dispatch(let tag, let slot, _, let body):
                     // Killed but not yet detected: the request waits there until the slot is declared dead.
                     guard live[slot] != nil else { zombies[slot, default: []].append(tag); continue }
                     let shard = machine.shard(of: Array(body.dropFirst(2)))
