@@ -28,12 +28,20 @@ public struct SepiaConfig: Sendable, Equatable {
         public var heartbeatIntervalMs = 500
         /// Missed heartbeats before a peer counts as dead.
         public var heartbeatLiveness = 4
-        /// Requests queued per shard while it has no owner (or its owner is busy).
+        /// Requests queued per shard while it has no owner.
         public var shardQueueMax = 1024
         /// Requests in flight per client before the broker answers `busy`.
         public var clientInflightMax = 4096
         /// Largest request or reply body accepted.
         public var maxFrameBytes = 67_108_864
+        /// Requests dispatched to one worker slot and not yet answered.
+        public var slotInflightMax = 256
+        /// Requests waiting in the broker for room at one worker slot.
+        public var slotQueueMax = 8192
+        /// Unread reply bytes per client before its requests are answered `busy`.
+        public var clientReplyBytesMax = 134_217_728
+        /// Unread reply bytes over all clients before requests are answered `busy`.
+        public var replyBytesMax = 1_073_741_824
     }
 
     public struct OSD: Sendable, Equatable {

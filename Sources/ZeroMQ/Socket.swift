@@ -153,6 +153,24 @@ public final class Socket: @unchecked Sendable {
         try sendFrame(c, flags: base)
     }
 
+    /// Sends three frames, the last charged to `account` until libzmq frees it (see
+    /// `ByteAccount`); the first two are small (an envelope) and not charged.
+    public func send(_ a: Bytes, _ b: Bytes, _ c: Bytes, chargedTo account: ByteAccount, dontWait: Bool = false) throws(ZMQError) {
+        let base: Int32 = dontWait ? ZMQ_DONTWAIT : 0
+        try sendFrame(a, flags: base | ZMQ_SNDMORE)
+        try sendFrame(b, flags: base | ZMQ_SNDMORE)
+        let rc = c.withUnsafeBytes { sepia_msg_init_accounted(message, $0.baseAddress, $0.count, account.raw) }
+        if rc != 0 { throw ZMQError(errno: lastErrno(), operation: "zmq_msg_init_data") }
+        while true {
+            if zmq_msg_send(message, handle, base) >= 0 { return }
+            let e = lastErrno()
+            if e == EINTR { continue }
+            // Not sent: the message is still ours; closing it releases the charge.
+            zmq_msg_close(message)
+            throw ZMQError(errno: e, operation: "zmq_msg_send")
+        }
+    }
+
     @inline(__always)
     private func sendFrame(_ frame: Bytes, flags: Int32) throws(ZMQError) {
         while true {

@@ -17,6 +17,9 @@ final class BrokerLoop {
     private let endpoints: (client: String, worker: String)
     private var machine: RoutingStateMachine
     private var metrics = BrokerMetrics()
+    /// Unread reply bytes per client, and the bound on them.
+    private let budget: ReplyBudget
+    private let bounds: BrokerStatus.Bounds
     /// How often the state machine ticks: a fraction of the heartbeat interval, so liveness is
     /// judged within ~20% and a stop request is seen within 100 ms.
     private let tickNanos: UInt64
@@ -32,6 +35,11 @@ final class BrokerLoop {
         self.logger = logger
         self.endpoints = endpoints
         machine = RoutingStateMachine(settings: settings.routing)
+        budget = ReplyBudget(clientMax: settings.clientReplyBytesMax, totalMax: settings.replyBytesMax)
+        let r = settings.routing
+        bounds = BrokerStatus.Bounds(clientInflightMax: r.clientInflightMax, shardQueueMax: r.shardQueueMax,
+                                     slotInflightMax: r.slotInflightMax, slotQueueMax: r.slotQueueMax,
+                                     clientReplyBytesMax: settings.clientReplyBytesMax, replyBytesMax: settings.replyBytesMax)
         tickNanos = min(100, max(5, settings.routing.heartbeatIntervalMillis / 5)) * 1_000_000
     }
 
@@ -50,6 +58,7 @@ final class BrokerLoop {
                     // command builds a fresh one.
                     let snapshot = machine.snapshot(now: now)
                     metrics.roll(now: now, liveSlots: Set(snapshot.slots.map(\.id)))
+                    budget.prune()
                     publish(status(snapshot))
                 }
                 nextTick = now + tickNanos
@@ -95,7 +104,13 @@ final class BrokerLoop {
             do {
                 // The peek refuses other protocol versions itself (kind `version`).
                 let header = try codec.peekRequest(body)
-                perform(machine.requestArrived(client: identity, header: header, body: body, now: Self.now()))
+                // Over the unread-reply budget: busy, unless it is a retry of a request the
+                // broker already holds (that one's reply answers it).
+                if !machine.isPending(client: identity, requestID: header.id), let refusal = budget.refusal(for: identity) {
+                    replyError(to: identity, requestID: header.id, refusal)
+                } else {
+                    perform(machine.requestArrived(client: identity, header: header, body: body, now: Self.now()))
+                }
             } catch let failure as any ResultCodeError {
                 replyError(to: identity, requestID: codec.requestID(ofRefused: body), failure)
             } catch {
@@ -116,7 +131,8 @@ final class BrokerLoop {
 
     private func replyError(to client: [UInt8], requestID: UInt64, _ failure: any ResultCodeError) {
         metrics.recordError(failure.kind)
-        sendToClient { try clients.send(client, Frames.delimiter, codec.encodeReply(Reply(id: requestID, failure: failure)), dontWait: true) }
+        let body = codec.encodeReply(Reply(id: requestID, failure: failure))
+        sendToClient { try clients.send(client, Frames.delimiter, body, chargedTo: budget.account(for: client), dontWait: true) }
     }
 
     /// Runs one send to a client; a failure is counted, never fatal.
@@ -186,22 +202,26 @@ final class BrokerLoop {
             let action = work[index]
             index += 1
             switch action {
-            case .dispatch(let tag, let slot, let body):
-                if let failure = sendToWorker(slot, [slot.routingID, Frames.dispatch, Frames.tag(tag), body]) {
+            case .dispatch(let tag, let slot, let client, let body):
+                // Its client stopped reading: its replies would only pile up here.
+                if let refusal = budget.refusal(for: client) {
+                    work += machine.dispatchRefused(tag: tag, error: refusal, now: Self.now())
+                } else if let failure = sendToWorker(slot, [slot.routingID, Frames.dispatch, Frames.tag(tag), body]) {
                     work += failure.isUnroutable
                         ? machine.slotUnreachable(slot, now: Self.now())
-                        : machine.dispatchFailed(tag: tag)
+                        : machine.dispatchFailed(tag: tag, now: Self.now())
                 }
             case .sendControl(let slot, let control):
-                if let failure = sendToWorker(slot, [slot.routingID, Frames.control, codec.encodeControl(control)]),
-                   failure.isUnroutable {
+                // A slot that cannot take a control message (gone, or its queue full while the
+                // window keeps it far below the high-water mark) cannot follow the protocol.
+                if sendToWorker(slot, [slot.routingID, Frames.control, codec.encodeControl(control)]) != nil {
                     work += machine.slotUnreachable(slot, now: Self.now())
                 }
             case .replyError(let client, let requestID, let error):
                 replyError(to: client, requestID: requestID, error)
             case .forwardReply(let client, _, let body, let slot, let latency):
                 metrics.recordReply(from: slot, latencyNanos: latency)
-                sendToClient { try clients.send(client, Frames.delimiter, body, dontWait: true) }
+                sendToClient { try clients.send(client, Frames.delimiter, body, chargedTo: budget.account(for: client), dontWait: true) }
             case .log(let level, let message):
                 switch level {
                 case .debug: logger.debug("\(message)")
@@ -223,6 +243,7 @@ final class BrokerLoop {
     }
 
     private func status(_ snapshot: RoutingSnapshot) -> BrokerStatus {
-        BrokerStatus(snapshot: snapshot, metrics: metrics, authRejected: zap?.rejected ?? 0, clientEndpoint: endpoints.client, workerEndpoint: endpoints.worker)
+        BrokerStatus(snapshot: snapshot, metrics: metrics, budget: budget, bounds: bounds, authRejected: zap?.rejected ?? 0,
+                     clientEndpoint: endpoints.client, workerEndpoint: endpoints.worker)
     }
 }

@@ -40,8 +40,14 @@ public final class BrokerService: @unchecked Sendable {
         precondition(!running, "BrokerService.start() called twice")
         // The ZAP handler is bound first, so no handshake ever finds it missing.
         let zapSocket = try settings.curve.map { _ in try ZapAuthenticator.bindSocket(context: context) }
-        let clients = try makeRouter(zapDomain: ZapAuthenticator.clientDomain)
-        let workers = try makeRouter(zapDomain: ZapAuthenticator.workerDomain)
+        // Towards a client: every answer to its in-flight requests plus as many busy refusals
+        // fit, so libzmq does not drop replies silently; their bytes are bounded by the reply
+        // budget. Towards a slot: its window plus room for control messages.
+        let routing = settings.routing
+        let clients = try makeRouter(zapDomain: ZapAuthenticator.clientDomain,
+                                     sendHWM: Self.hwm(2 * routing.clientInflightMax + 1024), receiveHWM: 100_000)
+        let workers = try makeRouter(zapDomain: ZapAuthenticator.workerDomain,
+                                     sendHWM: Self.hwm(routing.slotInflightMax + 1024), receiveHWM: 100_000)
         clientEndpoint = try clients.bind(settings.clientEndpoint)
         workerEndpoint = try workers.bind(settings.workerEndpoint)
         running = true
@@ -78,7 +84,9 @@ public final class BrokerService: @unchecked Sendable {
     /// The latest status the loop published (at most about a second old).
     public func status() -> BrokerStatus { lock.withLock { latest } }
 
-    private func makeRouter(zapDomain: String) throws -> Socket {
+    static func hwm(_ messages: Int) -> Int32 { Int32(min(messages, Int(Int32.max))) }
+
+    private func makeRouter(zapDomain: String, sendHWM: Int32, receiveHWM: Int32) throws -> Socket {
         let socket = try Socket(.router, context: context)
         if let curve = settings.curve {
             try socket.makeCurveServer(secretKey: curve.secretKey, zapDomain: zapDomain)
@@ -88,8 +96,8 @@ public final class BrokerService: @unchecked Sendable {
         // A restarted worker (same slot name) replaces its stale connection.
         try socket.setRouterHandover(true)
         try socket.setMaxMessageSize(Self.transportLimit(maxFrameBytes: settings.maxFrameBytes))
-        // Deep enough for every client's in-flight window; beyond it sends fail and are counted.
-        try socket.setHighWaterMarks(send: 100_000, receive: 100_000)
+        // Per peer; beyond it sends fail (counted as undeliverable, or the slot is gone).
+        try socket.setHighWaterMarks(send: sendHWM, receive: receiveHWM)
         return socket
     }
 

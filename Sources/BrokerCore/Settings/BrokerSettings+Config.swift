@@ -38,6 +38,10 @@ extension BrokerSettings {
         s.routing.heartbeatLiveness = UInt64(c.broker.heartbeatLiveness)
         s.routing.shardQueueMax = c.broker.shardQueueMax
         s.routing.clientInflightMax = c.broker.clientInflightMax
+        s.routing.slotInflightMax = c.broker.slotInflightMax
+        s.routing.slotQueueMax = c.broker.slotQueueMax
+        s.clientReplyBytesMax = Int64(c.broker.clientReplyBytesMax)
+        s.replyBytesMax = Int64(c.broker.replyBytesMax)
         // A worker thread running a script cannot heartbeat until the script ends.
         s.routing.busyGraceMillis = UInt64(c.lua.timeLimitMs)
         try Self.checkKeys(c.security)

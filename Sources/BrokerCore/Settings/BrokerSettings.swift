@@ -11,10 +11,16 @@ public struct BrokerSettings: Sendable, Equatable {
     /// is disconnected by libzmq before the broker allocates it.
     public var maxFrameBytes: Int
     /// cluster.shard_count, broker.heartbeat_interval_ms, broker.heartbeat_liveness,
-    /// broker.shard_queue_max, broker.client_inflight_max (defaults 64, 500, 4, 1024, 4096).
+    /// broker.shard_queue_max, broker.client_inflight_max, broker.slot_inflight_max,
+    /// broker.slot_queue_max (defaults 64, 500, 4, 1024, 4096, 256, 8192).
     public var routing: RoutingSettings
     /// CURVE on both sockets; nil: plain TCP (a local cluster binds 127.0.0.1 only).
     public var curve: CurveServerSettings?
+    /// broker.client_reply_bytes_max: bytes of replies one client has not taken off its
+    /// socket; beyond it that client's new requests are answered busy instead of dispatched.
+    public var clientReplyBytesMax: Int64 = 128 << 20
+    /// broker.reply_bytes_max: the same over all clients.
+    public var replyBytesMax: Int64 = 1 << 30
 
     public init(clientEndpoint: String, workerEndpoint: String,
                 maxFrameBytes: Int = 64 << 20, routing: RoutingSettings = RoutingSettings(),

@@ -4,12 +4,13 @@ import Foundation
 import Routing
 
 extension BrokerStatus {
-    init(snapshot: RoutingSnapshot, metrics: BrokerMetrics, authRejected: UInt64, clientEndpoint: String, workerEndpoint: String) {
+    init(snapshot: RoutingSnapshot, metrics: BrokerMetrics, budget: ReplyBudget, bounds: Bounds, authRejected: UInt64,
+         clientEndpoint: String, workerEndpoint: String) {
         let workers = snapshot.slots.map { slot in
             Worker(id: slot.id.description, worker: slot.info.worker, pid: slot.info.pid, host: slot.info.host,
                    thread: slot.info.thread, threads: slot.info.threads,
                    state: !slot.serving.isEmpty ? "serving" : (slot.moving.isEmpty ? "idle" : "joining"),
-                   shards: slot.serving, movingShards: slot.moving, inflight: slot.inflight,
+                   shards: slot.serving, movingShards: slot.moving, inflight: slot.inflight, queued: slot.waiting,
                    silentMillis: Double(slot.silentNanos) / 1e6,
                    replies: metrics.latency[slot.id]?.total ?? 0,
                    latencyMicros: metrics.latency[slot.id]?.summary() ?? LatencySummary())
@@ -24,6 +25,25 @@ extension BrokerStatus {
                   lateRepliesDropped: snapshot.lateRepliesDropped, malformedFrames: metrics.malformedFrames,
                   undeliverable: metrics.undeliverable, authRejected: authRejected,
                   handlers: Self.merge(metrics.handlers.values.flatMap { $0 }))
+        let everyone = Self.clients(snapshot.clients, unread: budget.unread)
+        clients = Array(everyone.prefix(Self.topClients))
+        clientCount = everyone.count
+        unreadReplyBytes = budget.total
+        replyBudgetRefused = budget.refused
+        queueRefused = snapshot.queueRefusals
+        self.bounds = bounds
+    }
+
+    /// Every client with requests in the broker or unread replies: most unread bytes first,
+    /// then most in flight.
+    static func clients(_ routing: [RoutingSnapshot.Client], unread: [(client: [UInt8], bytes: Int64)]) -> [Client] {
+        var byID: [[UInt8]: Client] = [:]
+        func hex(_ id: [UInt8]) -> String { id.map { String(format: "%02x", $0) }.joined() }
+        for c in routing { byID[c.id] = Client(id: hex(c.id), inflight: c.pending, queued: c.queued, unreadReplyBytes: 0) }
+        for (id, bytes) in unread { byID[id, default: Client(id: hex(id), inflight: 0, queued: 0, unreadReplyBytes: 0)].unreadReplyBytes = bytes }
+        return byID.values.sorted {
+            ($0.unreadReplyBytes, $0.inflight, $1.id) > ($1.unreadReplyBytes, $1.inflight, $0.id)
+        }
     }
 
     static func merge(_ reports: [HandlerStats]) -> [Handler] {

@@ -41,13 +41,25 @@ enum StatusReport {
         lines.append("shards   \(doc.shardCount) (epoch \(doc.epoch), \(doc.unownedShards) without an owner, \(doc.queues.total) requests queued)")
         let rate = String(format: "%.1f", doc.requestsPerSecond)
         lines.append("traffic  \(rate) requests/s, \(doc.pending) in flight, \(doc.requests) received, \(doc.repliesForwarded) answered")
+        lines.append("flow     \(bytes(doc.unreadReplyBytes)) of replies unread (bound \(bytes(doc.bounds.clientReplyBytesMax)) per client, "
+            + "\(bytes(doc.bounds.replyBytesMax)) in all), \(doc.replyBudgetRefused) requests refused for unread replies, "
+            + "\(doc.queueRefused) for full queues")
         lines.append("")
-        var rows = [["WORKER", "PID", "HOST", "STATE", "SHARDS", "IN FLIGHT", "REPLIES", "P50 µs", "P99 µs"]]
+        var rows = [["WORKER", "PID", "HOST", "STATE", "SHARDS", "IN FLIGHT", "QUEUED", "REPLIES", "P50 µs", "P99 µs"]]
         for w in doc.workers {
-            rows.append([w.id, "\(w.pid)", w.host, w.state, "\(w.shards.count)", "\(w.inflight)", "\(w.replies)",
+            rows.append([w.id, "\(w.pid)", w.host, w.state, "\(w.shards.count)", "\(w.inflight)", "\(w.queued)", "\(w.replies)",
                          String(format: "%.0f", w.latencyMicros.p50), String(format: "%.0f", w.latencyMicros.p99)])
         }
         lines += Table.render(rows)
+        if !doc.clients.isEmpty {
+            lines.append("")
+            var table = [["CLIENT", "IN FLIGHT", "QUEUED", "UNREAD REPLIES"]]
+            for c in doc.clients { table.append([c.id, "\(c.inflight)", "\(c.queued)", bytes(c.unreadReplyBytes)]) }
+            lines += Table.render(table)
+            if doc.clientCount > doc.clients.count {
+                lines.append("(\(doc.clientCount - doc.clients.count) more clients)")
+            }
+        }
         if !doc.handlers.isEmpty {
             lines.append("")
             var table = [["HANDLER", "CALLS", "ERRORS", "P50 µs", "P99 µs"]]
@@ -61,6 +73,14 @@ enum StatusReport {
             lines.append("errors   " + doc.errorsByKind.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", "))
         }
         return lines.joined(separator: "\n")
+    }
+
+    /// Bytes in binary units, e.g. "128.0 MiB".
+    static func bytes(_ n: Int64) -> String {
+        let units = ["B", "KiB", "MiB", "GiB", "TiB"]
+        var value = Double(n), unit = 0
+        while value >= 1024, unit < units.count - 1 { value /= 1024; unit += 1 }
+        return unit == 0 ? "\(n) B" : String(format: "%.1f %@", value, units[unit])
     }
 }
 

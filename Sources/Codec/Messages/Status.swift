@@ -32,12 +32,14 @@ public struct BrokerStatus: Codable, Sendable, Equatable {
         public var shards: [Int]
         public var movingShards: [Int]
         public var inflight: Int
+        /// Requests waiting in the broker for room in its window (broker.slot_inflight_max).
+        public var queued: Int = 0
         public var silentMillis: Double
         public var replies: UInt64
         /// Dispatch-to-reply time at the broker, microseconds, over recent replies.
         public var latencyMicros: LatencySummary
 
-        public init(id: String, worker: String, pid: Int32, host: String, thread: UInt32, threads: UInt32, state: String, shards: [Int], movingShards: [Int], inflight: Int, silentMillis: Double, replies: UInt64, latencyMicros: LatencySummary) {
+        public init(id: String, worker: String, pid: Int32, host: String, thread: UInt32, threads: UInt32, state: String, shards: [Int], movingShards: [Int], inflight: Int, queued: Int = 0, silentMillis: Double, replies: UInt64, latencyMicros: LatencySummary) {
             self.id = id
             self.worker = worker
             self.pid = pid
@@ -48,6 +50,7 @@ public struct BrokerStatus: Codable, Sendable, Equatable {
             self.shards = shards
             self.movingShards = movingShards
             self.inflight = inflight
+            self.queued = queued
             self.silentMillis = silentMillis
             self.replies = replies
             self.latencyMicros = latencyMicros
@@ -58,6 +61,47 @@ public struct BrokerStatus: Codable, Sendable, Equatable {
     /// p50 the count-weighted mean of the slots' p50s, p99 the largest slot p99.
     /// (The same fields as a slot's report, so one type.)
     public typealias Handler = HandlerStats
+
+    /// One client connection with requests in the broker or replies it has not read.
+    public struct Client: Codable, Sendable, Equatable {
+        /// Its ZeroMQ routing id, in hex.
+        public var id: String
+        /// Requests accepted and not yet answered, queued or at a worker (bounded by
+        /// broker.client_inflight_max).
+        public var inflight: Int
+        /// Of those, waiting in the broker's queues.
+        public var queued: Int
+        /// Bytes of replies sent to it that it has not taken off its socket (bounded by
+        /// broker.client_reply_bytes_max).
+        public var unreadReplyBytes: Int64
+
+        public init(id: String, inflight: Int, queued: Int, unreadReplyBytes: Int64) {
+            self.id = id
+            self.inflight = inflight
+            self.queued = queued
+            self.unreadReplyBytes = unreadReplyBytes
+        }
+    }
+
+    /// The flow-control bounds the broker runs with.
+    public struct Bounds: Codable, Sendable, Equatable {
+        public var clientInflightMax: Int
+        public var shardQueueMax: Int
+        public var slotInflightMax: Int
+        public var slotQueueMax: Int
+        public var clientReplyBytesMax: Int64
+        public var replyBytesMax: Int64
+
+        public init(clientInflightMax: Int = 0, shardQueueMax: Int = 0, slotInflightMax: Int = 0, slotQueueMax: Int = 0,
+                    clientReplyBytesMax: Int64 = 0, replyBytesMax: Int64 = 0) {
+            self.clientInflightMax = clientInflightMax
+            self.shardQueueMax = shardQueueMax
+            self.slotInflightMax = slotInflightMax
+            self.slotQueueMax = slotQueueMax
+            self.clientReplyBytesMax = clientReplyBytesMax
+            self.replyBytesMax = replyBytesMax
+        }
+    }
 
     public struct Queues: Codable, Sendable, Equatable {
         public var total: Int
@@ -89,6 +133,20 @@ public struct BrokerStatus: Codable, Sendable, Equatable {
     public var authRejected: UInt64
     /// Latency by handler/class, as the workers report it.
     public var handlers: [Handler] = []
+    /// The clients with the most in flight or unread (at most `Self.topClients`).
+    public var clients: [Client] = []
+    /// Clients with requests in the broker or unread replies, all of them.
+    public var clientCount: Int = 0
+    /// Bytes of replies sent and not yet taken off their sockets, over all clients.
+    public var unreadReplyBytes: Int64 = 0
+    /// Requests answered busy because their client (or all clients) had too many unread reply bytes.
+    public var replyBudgetRefused: UInt64 = 0
+    /// Requests answered busy because a shard or worker slot queue was full.
+    public var queueRefused: UInt64 = 0
+    public var bounds = Bounds()
+
+    /// How many clients the document lists.
+    public static let topClients = 10
 
     public static let empty = BrokerStatus(
         clientEndpoint: "", workerEndpoint: "", epoch: 0, shardCount: 0, unownedShards: 0, workers: [],

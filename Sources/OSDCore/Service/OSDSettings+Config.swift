@@ -17,6 +17,7 @@ extension OSDSettings {
         heartbeatLiveness = c.broker.heartbeatLiveness
         groupCommitMax = c.osd.groupCommitMax
         maxFrameBytes = c.broker.maxFrameBytes
+        slotInflightMax = c.broker.slotInflightMax
         scripting = ScriptingConfig(config: c)
         shard = ShardOptions(config: c)
         imaging = ImagingSettings(maxPixels: c.imaging.maxPixels,

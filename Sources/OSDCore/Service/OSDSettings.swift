@@ -25,6 +25,9 @@ public struct OSDSettings: Sendable, Equatable {
     public var groupCommitMax: Int
     /// broker.max_frame_bytes
     public var maxFrameBytes: Int
+    /// broker.slot_inflight_max: the broker dispatches at most this many requests to a slot,
+    /// so its receive queue is bounded a little above it.
+    public var slotInflightMax: Int
     /// lua.*, osd.classes_dir
     public var scripting: ScriptingConfig
     /// limits.*, osd.dedup_*: what every shard this worker opens is tuned with.

@@ -123,7 +123,9 @@ final class WorkerSlot: @unchecked Sendable {
         do {
             let s = try Socket(.dealer)
             try s.setRoutingID(Array(label.utf8))
-            try s.setHighWaterMarks(send: 0, receive: 0)
+            // The broker sends at most its window of requests plus control messages; a bound
+            // here keeps a broker that sent more from piling requests up in this process.
+            try s.setHighWaterMarks(send: 0, receive: Int32(clamping: settings.slotInflightMax + 1024))
             try s.setReconnectInterval(100, max: 1000)
             try s.setMaxMessageSize(Int64(settings.maxFrameBytes) + 4096)
             if !settings.curve.serverPublicKey.isEmpty {

@@ -2,8 +2,9 @@
 import Codec
 
 public enum RoutingAction: Sendable, Equatable {
-    /// Send ["D"][tag][body] to the slot.
-    case dispatch(tag: UInt64, slot: SlotID, body: Bytes)
+    /// Send ["D"][tag][body] to the slot. `client` is whose request it is: the loop may
+    /// refuse it instead (`dispatchRefused`) when that client's unread replies are over budget.
+    case dispatch(tag: UInt64, slot: SlotID, client: Bytes, body: Bytes)
     /// Answer the client with a reply carrying only this error.
     case replyError(client: Bytes, requestID: UInt64, error: SepiaError)
     /// Forward a worker's reply body, unchanged, to the client. `slot` and `latencyNanos`

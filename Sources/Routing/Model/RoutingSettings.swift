@@ -11,6 +11,13 @@ public struct RoutingSettings: Sendable, Equatable {
     public var shardQueueMax: Int
     /// Requests one client may have in the broker (queued or at a worker); beyond it: EBUSY.
     public var clientInflightMax: Int
+    /// Requests dispatched to one slot and not yet answered. Beyond it requests wait in the
+    /// broker, in the slot's per-client round-robin queue, so a worker never holds more than
+    /// this and a flooding client cannot stand in front of another client.
+    public var slotInflightMax: Int = 256
+    /// Requests waiting for room in one slot's window; beyond it the newest request of the
+    /// client holding the most is refused (EBUSY).
+    public var slotQueueMax: Int = 8192
     /// Extra silence allowed to a slot with requests in flight: a worker thread cannot
     /// heartbeat while it runs one request, which may take this long (the Lua time limit).
     /// Without it, one slow script would get a healthy slot declared dead.

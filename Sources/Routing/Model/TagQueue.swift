@@ -1,5 +1,4 @@
-// A FIFO of dispatch tags for one shard. Small and array-backed: shards rarely queue, and a
-// hand-over queue drains at once.
+// A FIFO of dispatch tags. Small and array-backed: the building block of FairQueue.
 
 struct TagQueue: Sendable {
     private var items: [UInt64] = []
@@ -14,6 +13,14 @@ struct TagQueue: Sendable {
         guard head < items.count else { return nil }
         let tag = items[head]
         head += 1
+        if head == items.count { items.removeAll(keepingCapacity: true); head = 0 }
+        return tag
+    }
+
+    /// The newest tag, taken out (a full queue refuses its heaviest client's newest request).
+    mutating func popLast() -> UInt64? {
+        guard head < items.count else { return nil }
+        let tag = items.removeLast()
         if head == items.count { items.removeAll(keepingCapacity: true); head = 0 }
         return tag
     }

@@ -24,6 +24,8 @@ extension RoutingStateMachine {
                 // An opening slot may already have opened it: release it either way.
                 guard owner != next else { continue }
                 shards[shard] = .releasing(from: owner, to: next)
+                // Requests waiting at the old owner wait for the new one instead.
+                reclaimWaiting(at: owner, shard: shard)
                 releases[owner, default: []].append(UInt32(shard))
             case .releasing(let from, _):
                 shards[shard] = .releasing(from: from, to: next)

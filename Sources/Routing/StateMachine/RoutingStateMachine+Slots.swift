@@ -99,7 +99,10 @@ extension RoutingStateMachine {
     /// answer, and the LevelDB LOCK fences it if it is merely paused), and everything that was
     /// in flight at it is dispatched again, before anything queued after it.
     mutating func slotGone(_ slot: SlotID, reason: String, now: UInt64) -> [RoutingAction] {
-        guard let record = slots.removeValue(forKey: slot) else { return [] }
+        guard slots[slot] != nil else { return [] }
+        // Its waiting requests were never dispatched: back to their shards' queues.
+        reclaimWaiting(at: slot, shard: nil)
+        let record = slots.removeValue(forKey: slot)!
         var actions: [RoutingAction] = [.log(.warning, "slot \(slot) removed: \(reason); \(record.inflight.count) requests to re-dispatch")]
         for shard in shards.indices {
             switch shards[shard] {
@@ -127,8 +130,7 @@ extension RoutingStateMachine {
             requeued[request.shard, default: []].append((request.sequence, tag))
         }
         for (shard, list) in requeued {
-            queues[shard].prepend(list.sorted { $0.sequence < $1.sequence }.map(\.tag))
-            queuedTotal += list.count
+            queues[shard].prependRecovered(list.sorted { $0.sequence < $1.sequence }.map(\.tag))
         }
         rebalance(now: now, into: &actions)
         return actions
@@ -163,8 +165,7 @@ extension RoutingStateMachine {
         tagsByKey = [:]
         clientInflight = [:]
         slots = [:]
-        queues = Array(repeating: TagQueue(), count: settings.shardCount)
-        queuedTotal = 0
+        queues = Array(repeating: FairQueue(), count: settings.shardCount)
         shards = Array(repeating: .unowned, count: settings.shardCount)
         return actions
     }

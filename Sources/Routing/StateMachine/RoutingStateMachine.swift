@@ -10,8 +10,8 @@ public struct RoutingStateMachine: Sendable {
     public internal(set) var epoch: UInt64 = 0
 
     var shards: [ShardOwnership]
-    var queues: [TagQueue]
-    var queuedTotal = 0
+    /// Requests for shards without a serving owner (hand-over, no live slot yet).
+    var queues: [FairQueue]
     var pending: [UInt64: PendingRequest] = [:]
     var tagsByKey: [ClientRequestKey: UInt64] = [:]
     var clientInflight: [Bytes: Int] = [:]
@@ -27,12 +27,20 @@ public struct RoutingStateMachine: Sendable {
     public internal(set) var poisonRefused: UInt64 = 0
     /// Replies dropped because their tag was already answered or re-dispatched.
     public internal(set) var lateRepliesDropped: UInt64 = 0
+    /// Requests refused because a shard or slot queue was full.
+    public internal(set) var queueRefusals: UInt64 = 0
 
     public init(settings: RoutingSettings) {
-        precondition(settings.shardCount > 0 && settings.shardQueueMax > 0 && settings.clientInflightMax > 0)
+        precondition(settings.shardCount > 0 && settings.shardQueueMax > 0 && settings.clientInflightMax > 0
+                     && settings.slotInflightMax > 0 && settings.slotQueueMax > 0)
         self.settings = settings
         shards = Array(repeating: .unowned, count: settings.shardCount)
-        queues = Array(repeating: TagQueue(), count: settings.shardCount)
+        queues = Array(repeating: FairQueue(), count: settings.shardCount)
+    }
+
+    /// Requests waiting in the broker: for a shard's owner, or for room in a slot's window.
+    var queuedTotal: Int {
+        queues.reduce(0) { $0 + $1.count } + slots.values.reduce(0) { $0 + $1.waiting.count }
     }
 
     /// The shard of an object.
@@ -65,20 +73,17 @@ public struct RoutingStateMachine: Sendable {
             return [.replyError(client: client, requestID: header.id, error: SepiaError(
                 .EINVAL, .routing, "shard \(shard) does not exist (the cluster has \(settings.shardCount))"))]
         }
-        let ownerReady: SlotID? = if case .serving(let s) = shards[shard], queues[shard].isEmpty { s } else { nil }
-        if ownerReady == nil && queues[shard].count >= settings.shardQueueMax {
-            return [.replyError(client: client, requestID: header.id, error: SepiaError(
-                .EBUSY, .busy, "shard \(shard) queue is full (\(settings.shardQueueMax))"))]
-        }
         let tag = admit(PendingRequest(client: client, requestID: header.id, oid: header.oid, shard: shard, body: body,
                                        sequence: nextSequence, deadline: deadline, slot: nil), key: key)
         nextSequence += 1
-        if let slot = ownerReady {
-            return [dispatch(tag, to: slot, now: now)]
+        var actions: [RoutingAction] = []
+        if case .serving(let slot) = shards[shard] {
+            place(tag, at: slot, now: now, into: &actions)
+        } else {
+            let outcome = queues[shard].offer(tag, client: client, max: settings.shardQueueMax)
+            refuseOverflow(outcome, tag, queue: "shard \(shard) queue", max: settings.shardQueueMax, into: &actions)
         }
-        queues[shard].append(tag)
-        queuedTotal += 1
-        return []
+        return actions
     }
 
     /// A slot's reply for `tag`. Forwarded only if the tag is still pending at that slot: a
@@ -90,17 +95,33 @@ public struct RoutingStateMachine: Sendable {
             return [.log(.debug, "dropped late reply for tag \(tag) from \(slot)")]
         }
         finish(tag)
-        return [.forwardReply(client: request.client, requestID: request.requestID, body: body, slot: slot,
-                              latencyNanos: now >= request.dispatchedAt ? now - request.dispatchedAt : 0)]
+        var actions: [RoutingAction] = [
+            .forwardReply(client: request.client, requestID: request.requestID, body: body, slot: slot,
+                          latencyNanos: now >= request.dispatchedAt ? now - request.dispatchedAt : 0)]
+        refill(slot, now: now, into: &actions)
+        return actions
     }
 
     /// The loop could not hand a dispatch to its slot's socket (send queue full): answer busy
     /// rather than hold it, the client retries.
-    public mutating func dispatchFailed(tag: UInt64) -> [RoutingAction] {
+    public mutating func dispatchFailed(tag: UInt64, now: UInt64) -> [RoutingAction] {
+        dispatchRefused(tag: tag, error: SepiaError(.EBUSY, .busy, "worker send queue is full"), now: now)
+    }
+
+    /// The loop answers a dispatched request itself instead of sending it (its client's unread
+    /// replies are over budget, or the send failed): the request is finished with `error` and
+    /// its room in the slot's window goes to the next waiting request.
+    public mutating func dispatchRefused(tag: UInt64, error: SepiaError, now: UInt64) -> [RoutingAction] {
         guard let request = pending[tag] else { return [] }
         finish(tag)
-        return [.replyError(client: request.client, requestID: request.requestID,
-                            error: SepiaError(.EBUSY, .busy, "worker send queue is full"))]
+        var actions: [RoutingAction] = [.replyError(client: request.client, requestID: request.requestID, error: error)]
+        if let slot = request.slot { refill(slot, now: now, into: &actions) }
+        return actions
+    }
+
+    /// Whether the broker holds this request (queued or at a worker).
+    public func isPending(client: Bytes, requestID: UInt64) -> Bool {
+        tagsByKey[ClientRequestKey(client: client, requestID: requestID)] != nil
     }
 
     // MARK: - Bookkeeping shared by the extensions
@@ -128,13 +149,30 @@ public struct RoutingStateMachine: Sendable {
         pending[tag]!.slot = slot
         pending[tag]!.dispatchedAt = now
         slots[slot]!.inflight.insert(tag)
-        return .dispatch(tag: tag, slot: slot, body: pending[tag]!.body)
+        return .dispatch(tag: tag, slot: slot, client: pending[tag]!.client, body: pending[tag]!.body)
     }
 
-    /// Dispatches a serving shard's queue in arrival order; expired requests get ETIMEDOUT.
-    mutating func drainQueue(of shard: Int, to slot: SlotID, now: UInt64, into actions: inout [RoutingAction]) {
-        while let tag = queues[shard].popFirst() {
-            queuedTotal -= 1
+    /// A request for a shard `slot` serves: dispatched if the slot's window has room and
+    /// nothing waits before it, otherwise it waits in the slot's queue (recovered requests
+    /// before the others).
+    mutating func place(_ tag: UInt64, at slot: SlotID, recovered: Bool = false, now: UInt64,
+                        into actions: inout [RoutingAction]) {
+        let inflight = slots[slot]!.inflight.count
+        let ahead = recovered ? slots[slot]!.waiting.recoveredCount : slots[slot]!.waiting.count
+        if inflight < settings.slotInflightMax && ahead == 0 {
+            actions.append(dispatch(tag, to: slot, now: now))
+        } else if recovered {
+            slots[slot]!.waiting.appendRecovered([tag])
+        } else {
+            let outcome = slots[slot]!.waiting.offer(tag, client: pending[tag]!.client, max: settings.slotQueueMax)
+            refuseOverflow(outcome, tag, queue: "worker slot queue", max: settings.slotQueueMax, into: &actions)
+        }
+    }
+
+    /// Room in a slot's window: dispatch waiting requests until it is full again.
+    mutating func refill(_ slot: SlotID, now: UInt64, into actions: inout [RoutingAction]) {
+        guard slots[slot] != nil else { return }
+        while slots[slot]!.inflight.count < settings.slotInflightMax, let tag = slots[slot]!.waiting.popFirst() {
             guard let request = pending[tag] else { continue }
             if let deadline = request.deadline, now > deadline {
                 actions.append(timeoutReply(tag, request))
@@ -144,20 +182,69 @@ public struct RoutingStateMachine: Sendable {
         }
     }
 
+    /// Answers what a full queue would not keep: the new request, or the newest request of the
+    /// client holding the most (so one client's flood cannot keep others out).
+    mutating func refuseOverflow(_ outcome: FairQueue.Admission, _ tag: UInt64, queue: String, max: Int,
+                                 into actions: inout [RoutingAction]) {
+        let refused: UInt64
+        switch outcome {
+        case .queued: return
+        case .refused: refused = tag
+        case .queuedEvicting(let evicted): refused = evicted
+        }
+        guard let request = pending[refused] else { return }
+        finish(refused)
+        queueRefusals += 1
+        actions.append(.replyError(client: request.client, requestID: request.requestID, error: SepiaError(
+            .EBUSY, .busy, "\(queue) is full (\(max) waiting) and this client holds the most of them")))
+    }
+
+    /// Dispatches a shard's queue to its new owner (recovered first, then one request per
+    /// client in turn), as far as the slot's window allows; the rest waits at the slot.
+    /// Expired requests get ETIMEDOUT.
+    mutating func drainQueue(of shard: Int, to slot: SlotID, now: UInt64, into actions: inout [RoutingAction]) {
+        while !queues[shard].isEmpty {
+            let recovered = queues[shard].recoveredCount > 0
+            guard let tag = queues[shard].popFirst(), let request = pending[tag] else { continue }
+            if let deadline = request.deadline, now > deadline {
+                actions.append(timeoutReply(tag, request))
+            } else {
+                place(tag, at: slot, recovered: recovered, now: now, into: &actions)
+            }
+        }
+    }
+
+    /// Requests waiting at `slot` for `shard` (or for every shard: nil) go back to their shard
+    /// queues, in arrival order, recovered first: the shard is leaving the slot.
+    mutating func reclaimWaiting(at slot: SlotID, shard: Int?) {
+        guard slots[slot] != nil, !slots[slot]!.waiting.isEmpty else { return }
+        let pending = self.pending
+        let moved = slots[slot]!.waiting.remove { tag in shard == nil || pending[tag]?.shard == shard }
+        let bySequence = { (a: UInt64, b: UInt64) in (pending[a]?.sequence ?? 0) < (pending[b]?.sequence ?? 0) }
+        for tag in moved.recovered.sorted(by: bySequence) {
+            guard let request = pending[tag] else { continue }
+            queues[request.shard].appendRecovered([tag])
+        }
+        for tag in moved.others.sorted(by: bySequence) {
+            guard let request = pending[tag] else { continue }
+            queues[request.shard].append(tag, client: request.client)
+        }
+    }
+
     /// Answers queued requests whose deadline passed.
     mutating func expireQueued(now: UInt64, into actions: inout [RoutingAction]) {
-        guard queuedTotal > 0 else { return }
+        let pending = self.pending
+        let expired = { (tag: UInt64) in pending[tag]?.deadline.map { now > $0 } ?? false }
+        var answered: [UInt64] = []
         for shard in queues.indices where !queues[shard].isEmpty {
-            var expired: [UInt64] = []
-            for tag in queues[shard].tags {
-                if let deadline = pending[tag]?.deadline, now > deadline { expired.append(tag) }
-            }
-            guard !expired.isEmpty else { continue }
-            let drop = Set(expired)
-            queues[shard].retain { !drop.contains($0) }
-            queuedTotal -= expired.count
-            for tag in expired { actions.append(timeoutReply(tag, pending[tag]!)) }
+            let out = queues[shard].remove(where: expired)
+            answered += out.recovered + out.others
         }
+        for slot in slots.keys.sorted() where !slots[slot]!.waiting.isEmpty {
+            let out = slots[slot]!.waiting.remove(where: expired)
+            answered += out.recovered + out.others
+        }
+        for tag in answered { if let request = pending[tag] { actions.append(timeoutReply(tag, request)) } }
     }
 
     private mutating func timeoutReply(_ tag: UInt64, _ request: PendingRequest) -> RoutingAction {

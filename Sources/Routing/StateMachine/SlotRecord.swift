@@ -7,4 +7,6 @@ struct SlotRecord: Sendable {
     var lastHeard: UInt64
     /// Tags dispatched to it and not yet answered: re-dispatched if it dies.
     var inflight: Set<UInt64> = []
+    /// Requests for shards it serves, waiting for room in its window (`slotInflightMax`).
+    var waiting = FairQueue()
 }

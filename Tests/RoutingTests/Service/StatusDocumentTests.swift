@@ -13,6 +13,8 @@ import Testing
                                               shards: [0], movingShards: [], inflight: 0, silentMillis: 0, replies: 0,
                                               latencyMicros: LatencySummary())]
         status.handlers = [HandlerStats(name: "ops", count: 1, errors: 0, p50Micros: 1, p99Micros: 1)]
+        status.clients = [BrokerStatus.Client(id: "00deadbeef", inflight: 3, queued: 1, unreadReplyBytes: 4096)]
+        status.clientCount = 1
         return status
     }()
 

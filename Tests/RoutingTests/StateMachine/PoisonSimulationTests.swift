@@ -27,7 +27,7 @@ import Testing
         func perform(_ actions: [RoutingAction]) {
             for action in actions {
                 switch action {
-                case .dispatch(let tag, let slot, let body):
+                case .dispatch(let tag, let slot, _, let body):
                     let id = UInt64(String(decoding: body, as: UTF8.self))!
                     tagToID[tag] = id
                     dispatches[id, default: 0] += 1

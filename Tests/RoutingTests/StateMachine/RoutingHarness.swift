@@ -18,7 +18,7 @@ struct RoutingHarness {
     mutating func record(_ actions: [RoutingAction]) {
         for action in actions {
             switch action {
-            case .dispatch(let tag, let slot, let body): dispatches.append((tag, slot, body))
+            case .dispatch(let tag, let slot, _, let body): dispatches.append((tag, slot, body))
             case .sendControl(let slot, let control): controls.append((slot, control))
             case .replyError(let client, let id, let error): answers.append((client, id, error.rc, []))
             case .forwardReply(let client, let id, let body, _, _): answers.append((client, id, 0, body))

@@ -6,11 +6,17 @@ import Testing
 @testable import Routing
 
 @Suite struct RoutingSimulationTests {
-    @Test(arguments: [1, 2, 3, 42, 4242] as [UInt64])
-    func everyRequestGetsExactlyOneReply(seed: UInt64) {
+    /// `tight`: a window of 2 and small queues, so requests wait at slots, follow moving
+    /// shards, and full queues refuse.
+    @Test(arguments: [1, 2, 3, 42, 4242] as [UInt64], [false, true])
+    func everyRequestGetsExactlyOneReply(seed: UInt64, tight: Bool) {
         var rng = SeededGenerator(state: seed)
-        let settings = RoutingSettings(shardCount: 16, heartbeatIntervalMillis: 100, heartbeatLiveness: 3,
-                                       shardQueueMax: 10_000, clientInflightMax: 10_000)
+        var settings = RoutingSettings(shardCount: 16, heartbeatIntervalMillis: 100, heartbeatLiveness: 3,
+                                       shardQueueMax: tight ? 6 : 10_000, clientInflightMax: 10_000)
+        if tight {
+            settings.slotInflightMax = 2
+            settings.slotQueueMax = 12
+        }
         var machine = RoutingStateMachine(settings: settings)
         var now: UInt64 = 1_000_000_000
         var live: [SlotID: SimulatedSlot] = [:]
@@ -23,7 +29,7 @@ import Testing
         func perform(_ actions: [RoutingAction]) {
             for action in actions {
                 switch action {
-                case .dispatch(let tag, let slot, let body):
+                case .dispatch(let tag, let slot, _, let body):
                     // Killed but not yet detected: the request waits there until the slot is declared dead.
                     guard live[slot] != nil else { zombies[slot, default: []].append(tag); continue }
                     let shard = machine.shard(of: Array(body.dropFirst(2)))
@@ -131,6 +137,8 @@ import Testing
             }
         }
         #expect(machine.snapshot(now: now).pendingTotal == 0)
+        #expect(machine.snapshot(now: now).queuedTotal == 0)
+        for slot in live.keys { #expect(live[slot]!.inflight.count <= settings.slotInflightMax || !tight) }
         #expect(answers.values.allSatisfy { $0 == 1 }, "a request answered twice")
         #expect(answers.count == sent, "every request answered")
     }
