@@ -187,21 +187,29 @@ static inline void sepia_lua_collect_near_cap(lua_State *L, sepia_lua_ctx *c) {
     c->gc_threshold = c->used >= c->limit ? c->limit : c->used + (c->limit - c->used) / 2;
 }
 
-// The count hook: instruction budget and deadline. Once aborted, every tick raises again,
-// so a script that catches the abort somehow still cannot run on.
-static inline void sepia_lua_hook(lua_State *L, lua_Debug *ar) {
-    (void)ar;
-    sepia_lua_ctx *c = sepia_lua_ctx_of(L);
-    sepia_lua_collect_near_cap(L, c);
-    if (c->abort == SEPIA_ABORT_NONE && c->enforce) {
-        c->instructions += SEPIA_HOOK_STEP;
+// Charges n instructions against the budget and reads the deadline; past either (or once
+// aborted) raises the abort. The count hook charges VM instructions, the pattern matcher
+// (CLuaPattern) its steps, so a long C call stops at the same limit as a loop in Lua.
+static inline void sepia_lua_charge(lua_State *L, sepia_lua_ctx *c, uint64_t n) {
+    if (!c->enforce) { return; }
+    if (c->abort == SEPIA_ABORT_NONE) {
+        c->instructions += n;
         if (c->instruction_limit != 0 && c->instructions > c->instruction_limit) {
             c->abort = SEPIA_ABORT_TIMEOUT;
         } else if (c->deadline_ns != 0 && sepia_now_ns() > c->deadline_ns) {
             c->abort = SEPIA_ABORT_TIMEOUT;
         }
     }
-    if (c->abort != SEPIA_ABORT_NONE && c->enforce) { sepia_lua_raise_abort(L); }
+    if (c->abort != SEPIA_ABORT_NONE) { sepia_lua_raise_abort(L); }
+}
+
+// The count hook: instruction budget and deadline. Once aborted, every tick raises again,
+// so a script that catches the abort somehow still cannot run on.
+static inline void sepia_lua_hook(lua_State *L, lua_Debug *ar) {
+    (void)ar;
+    sepia_lua_ctx *c = sepia_lua_ctx_of(L);
+    sepia_lua_collect_near_cap(L, c);
+    sepia_lua_charge(L, c, SEPIA_HOOK_STEP);
 }
 
 static inline void sepia_lua_install_hook(lua_State *L) {
