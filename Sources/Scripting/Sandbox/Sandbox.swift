@@ -57,7 +57,9 @@ extension LuaRuntime {
         // matcher's gsub checks it itself.
         sepia_lua_guard_field(L, 1, "format")
         sepia_lua_getglobal(L, "table")
-        sepia_lua_guard_field(L, 2, "sort")
+        lua_getfield(L, 2, "sort")
+        lua_pushcclosure(L, sepia_lua_sort_guard, 1)
+        lua_setfield(L, 2, "sort")
         lua_settop(L, 0)
         Lua.pushString(L, "")
         _ = lua_getmetatable(L, -1)

@@ -2,6 +2,7 @@
 // string.rep and table.concat reach the memory cap at once instead of looping, string.format
 // refuses huge widths, and table.sort with an inconsistent or failing comparator is an error,
 // never a crash. The runtime serves the next call after each.
+import CLuaJIT
 import Codec
 import Scripting
 import Testing
@@ -89,6 +90,50 @@ import Testing
             #expect(o.rc == 0 && o.text == "500 500", "seed \(seed): \(o.rc) \(o.text)")
         }
         expectHealthy(h)
+    }
+
+    /// Input on which LuaJIT's quicksort (median of three) makes about n²/4 comparisons, made
+    /// by McIlroy's adversary: a comparator that fixes values only as the sort asks about them.
+    /// Run in a plain LuaJIT state (it costs as many comparator calls as the sort it shapes).
+    static func quadraticSortInput(count: Int) throws -> String {
+        let L = try #require(luaL_newstate())
+        defer { lua_close(L) }
+        luaL_openlibs(L)
+        let script = """
+            local n = \(count)
+            local gas, solid, candidate, val, t = n + 1, 0, nil, {}, {}
+            for i = 1, n do t[i] = i val[i] = gas end
+            table.sort(t, function(x, y)
+              if val[x] == gas and val[y] == gas then
+                if x == candidate then val[x] = solid else val[y] = solid end
+                solid = solid + 1
+              end
+              if val[x] == gas then candidate = x elseif val[y] == gas then candidate = y end
+              return val[x] < val[y]
+            end)
+            return table.concat(val, ",")
+            """
+        #expect(luaL_loadstring(L, script) == 0 && lua_pcall(L, 0, 1, 0) == 0)
+        return String(cString: sepia_lua_tostring(L, -1))
+    }
+
+    /// Without a comparator of the script's, the sort's comparisons are charged: the crafted
+    /// input ends with -ETIMEDOUT, the same numbers in another order sort well within it.
+    @Test func quadraticDefaultSortTimesOut() throws {
+        let h = Harness()
+        let killer = try Self.quadraticSortInput(count: 6000)
+        let body = """
+            local t = {} for v in input:str():gmatch('%d+') do t[#t + 1] = tonumber(v) end
+            table.sort(t, nil)
+            for i = 2, #t do if t[i - 1] > t[i] then return -1 end end
+            output:append(tostring(#t))
+            return 0
+            """
+        let o = h.run(body, input: killer)
+        #expect(o.rc == Errno.ETIMEDOUT.rc && o.kind == .timeout, "\(o.rc) \(o.error?.message ?? "")")
+        let shuffled = (0..<6000).map { ($0 * 4099) % 6000 }.map(String.init).joined(separator: ",")
+        let fine = h.run(body, input: shuffled)
+        #expect(fine.rc == 0 && fine.text == "6000", "\(fine.rc) \(fine.text)")
     }
 
     /// A slow comparator is Lua code: the count hook stops it.
