@@ -72,32 +72,39 @@ static sepia_lua_ctx *pm_ctx(lua_State *L) {
 // ---------------------------------------------------------------------------------------
 // Single characters, classes and sets.
 
-static int pm_is_class(int c, int letter) {
-    switch (letter) {
-    case 'a': return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z');
-    case 'c': return c < 32 || c == 127;
-    case 'd': return c >= '0' && c <= '9';
-    case 'g': return c > 32 && c < 127;
-    case 'l': return c >= 'a' && c <= 'z';
-    case 'p': return (c >= 33 && c <= 47) || (c >= 58 && c <= 64) || (c >= 91 && c <= 96) || (c >= 123 && c <= 126);
-    case 's': return c == ' ' || (c >= 9 && c <= 13);
-    case 'u': return c >= 'A' && c <= 'Z';
-    case 'w': return pm_is_class(c, 'a') || pm_is_class(c, 'd');
-    case 'x': return pm_is_class(c, 'd') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
-    case 'z': return c == 0;
-    default: return -1;
-    }
-}
+// ASCII classes as bits per byte (bytes from 128 are in no class).
+enum { PM_ALPHA = 1, PM_CNTRL = 2, PM_DIGIT = 4, PM_GRAPH = 8, PM_LOWER = 16, PM_PUNCT = 32,
+       PM_SPACE = 64, PM_UPPER = 128, PM_XDIGIT = 256 };
+#define PM_P (PM_PUNCT | PM_GRAPH)
+static const unsigned short pm_ctype[256] = {
+    [0 ... 31] = PM_CNTRL, [127] = PM_CNTRL,
+    ['\t' ... '\r'] = PM_CNTRL | PM_SPACE, [' '] = PM_SPACE,
+    ['!' ... '/'] = PM_P, [':' ... '@'] = PM_P, ['[' ... '`'] = PM_P, ['{' ... '~'] = PM_P,
+    ['0' ... '9'] = PM_DIGIT | PM_XDIGIT | PM_GRAPH,
+    ['A' ... 'F'] = PM_ALPHA | PM_UPPER | PM_XDIGIT | PM_GRAPH, ['G' ... 'Z'] = PM_ALPHA | PM_UPPER | PM_GRAPH,
+    ['a' ... 'f'] = PM_ALPHA | PM_LOWER | PM_XDIGIT | PM_GRAPH, ['g' ... 'z'] = PM_ALPHA | PM_LOWER | PM_GRAPH,
+};
+// The class of each escape letter (%a..%x; %z is handled apart), 0 for none.
+static const unsigned short pm_letter[26] = {
+    ['a' - 'a'] = PM_ALPHA, ['c' - 'a'] = PM_CNTRL, ['d' - 'a'] = PM_DIGIT, ['g' - 'a'] = PM_GRAPH,
+    ['l' - 'a'] = PM_LOWER, ['p' - 'a'] = PM_PUNCT, ['s' - 'a'] = PM_SPACE, ['u' - 'a'] = PM_UPPER,
+    ['w' - 'a'] = PM_ALPHA | PM_DIGIT, ['x' - 'a'] = PM_XDIGIT,
+};
 
 // Does byte c match the escape %cl? A class letter, its upper-case complement, or the
 // character itself.
 static int pm_class(int c, int cl) {
-    if (cl >= 'a' && cl <= 'z') {
-        int r = pm_is_class(c, cl);
-        if (r >= 0) { return r; }
-    } else if (cl >= 'A' && cl <= 'Z') {
-        int r = pm_is_class(c, cl - 'A' + 'a');
-        if (r >= 0) { return !r; }
+    int lower = cl | 0x20;
+    if (lower >= 'a' && lower <= 'z') {
+        int in;
+        if (lower == 'z') {
+            in = c == 0;
+        } else if (pm_letter[lower - 'a'] != 0) {
+            in = (pm_ctype[c] & pm_letter[lower - 'a']) != 0;
+        } else {
+            return cl == c;
+        }
+        return cl == lower ? in : !in;
     }
     return cl == c;
 }
