@@ -31,6 +31,8 @@ let package = Package(
         cLibrary("CMagickWand", pkgConfig: "MagickWand"),
         cLibrary("CZeroMQ"),
         cLibrary("CMsgpack"),
+        // Sepia's own Lua pattern matcher (string.find/match/gmatch/gsub) with a step budget.
+        .target(name: "CLuaPattern", dependencies: ["CLuaJIT"]),
 
         // Wire messages (msgpack). Depends on no other Sepia module.
         .target(name: "Codec", dependencies: ["CMsgpack"]),
@@ -44,7 +46,7 @@ let package = Package(
         .target(name: "Imaging", dependencies: ["CMagickWand", "Codec"]),
         // The cls_lua-compatible LuaJIT runtime, native classes and the magick module.
         .target(name: "Scripting", dependencies: [
-            "CLuaJIT", "CMsgpack", "Codec", "Storage", "Imaging",
+            "CLuaJIT", "CLuaPattern", "CMsgpack", "Codec", "Storage", "Imaging",
             .product(name: "Crypto", package: "swift-crypto"),
         ]),
         // The broker's pure routing state machine (shard map, queues, liveness).
@@ -89,7 +91,9 @@ let package = Package(
 
         .testTarget(name: "CodecTests", dependencies: ["Codec"]),
         .testTarget(name: "StorageTests", dependencies: ["Storage", "Codec"]),
-        .testTarget(name: "ScriptingTests", dependencies: ["Scripting", "Storage", "Codec", "Imaging"]),
+        .testTarget(name: "ScriptingTests", dependencies: [
+            "Scripting", "Storage", "Codec", "Imaging", "CLuaJIT", "CLuaPattern",
+        ]),
         .testTarget(name: "ImagingTests", dependencies: ["Imaging"]),
         .testTarget(name: "RoutingTests", dependencies: [
             "Routing", "Codec", "BrokerCore", "OSDCore", "ZeroMQ", .product(name: "Logging", package: "swift-log"),

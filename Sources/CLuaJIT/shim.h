@@ -187,25 +187,57 @@ static inline void sepia_lua_collect_near_cap(lua_State *L, sepia_lua_ctx *c) {
     c->gc_threshold = c->used >= c->limit ? c->limit : c->used + (c->limit - c->used) / 2;
 }
 
-// The count hook: instruction budget and deadline. Once aborted, every tick raises again,
-// so a script that catches the abort somehow still cannot run on.
-static inline void sepia_lua_hook(lua_State *L, lua_Debug *ar) {
-    (void)ar;
-    sepia_lua_ctx *c = sepia_lua_ctx_of(L);
-    sepia_lua_collect_near_cap(L, c);
-    if (c->abort == SEPIA_ABORT_NONE && c->enforce) {
-        c->instructions += SEPIA_HOOK_STEP;
+// Charges n instructions against the budget and reads the deadline; past either (or once
+// aborted) raises the abort. The count hook charges VM instructions, the pattern matcher
+// (CLuaPattern) its steps, so a long C call stops at the same limit as a loop in Lua.
+static inline void sepia_lua_charge(lua_State *L, sepia_lua_ctx *c, uint64_t n) {
+    if (!c->enforce) { return; }
+    if (c->abort == SEPIA_ABORT_NONE) {
+        c->instructions += n;
         if (c->instruction_limit != 0 && c->instructions > c->instruction_limit) {
             c->abort = SEPIA_ABORT_TIMEOUT;
         } else if (c->deadline_ns != 0 && sepia_now_ns() > c->deadline_ns) {
             c->abort = SEPIA_ABORT_TIMEOUT;
         }
     }
-    if (c->abort != SEPIA_ABORT_NONE && c->enforce) { sepia_lua_raise_abort(L); }
+    if (c->abort != SEPIA_ABORT_NONE) { sepia_lua_raise_abort(L); }
+}
+
+// The count hook: instruction budget and deadline. Once aborted, every tick raises again,
+// so a script that catches the abort somehow still cannot run on.
+static inline void sepia_lua_hook(lua_State *L, lua_Debug *ar) {
+    (void)ar;
+    sepia_lua_ctx *c = sepia_lua_ctx_of(L);
+    sepia_lua_collect_near_cap(L, c);
+    sepia_lua_charge(L, c, SEPIA_HOOK_STEP);
 }
 
 static inline void sepia_lua_install_hook(lua_State *L) {
     lua_sethook(L, sepia_lua_hook, LUA_MASKCOUNT, SEPIA_HOOK_STEP);
+}
+
+// table.sort's default order as a C comparator that charges one instruction per comparison
+// and checks the limits every 1024. LuaJIT's sort compares in C, out of the count hook's
+// sight, and its median-of-three quicksort is quadratic on crafted input (40,000 elements:
+// 5.7 s in one call), so without a comparator of the script's the sort gets this one.
+static inline int sepia_lua_sort_less(lua_State *L) {
+    sepia_lua_ctx *c = sepia_lua_ctx_of(L);
+    if (c->enforce && (++c->instructions & 1023) == 0) { sepia_lua_charge(L, c, 0); }
+    lua_pushboolean(L, lua_lessthan(L, 1, 2));
+    return 1;
+}
+
+// Stands in for table.sort (upvalue 1: the original): the depth check, and the charging
+// comparator when the script gives none. The original runs in this frame, so its argument
+// errors name it as before.
+static inline int sepia_lua_sort_guard(lua_State *L) {
+    sepia_lua_check_depth(L, sepia_lua_ctx_of(L));
+    if (lua_gettop(L) >= 1 && lua_isnoneornil(L, 2)) {
+        lua_settop(L, 1);
+        lua_pushcclosure(L, sepia_lua_sort_less, 0);
+    }
+    lua_CFunction f = lua_tocfunction(L, lua_upvalueindex(1));
+    return f(L);
 }
 
 // After an abort or a host function overshooting the cap: raise the abort.

@@ -70,6 +70,43 @@ import Testing
         }
     }
 
+    /// The issue's patterns: LuaJIT's own matcher would spend hours in each, in one C call.
+    static let backtrackingPatterns = [
+        ("nested greedy runs", "local s = ('a'):rep(3000) s:find(('a*'):rep(4) .. 'b')"),
+        ("lazy run over 1 MB", "local s = ('x'):rep(1048576) s:find('.-y')"),
+    ]
+
+    /// Sepia's matcher charges its steps to the call's budget: the call ends with -ETIMEDOUT
+    /// (kind timeout) at the limit, the worker's watchdog never fires (same pid, same slot
+    /// names: a replaced process registers its slots as "<name>.N"), and the shard answers
+    /// the next request at once.
+    @Test func backtrackingPatternTimesOutWithoutReplacingTheWorker() async throws {
+        let cluster = try await Self.cluster()
+        defer { cluster.stop() }
+        let client = try cluster.client(timeout: .seconds(30), retries: 0)
+        try await Self.expectServing(client)
+        let worker = try #require(cluster.workerProcesses.first)
+        let pid = worker.processIdentifier
+        let slots = try await cluster.status().workers.map(\.id).sorted()
+        let victim = Array("victim".utf8)
+        for (name, body) in Self.backtrackingPatterns {
+            let before = Self.rssKiB(pid) ?? 0
+            let start = ContinuousClock.now
+            let r = try await client.exec(oid: victim, script: Self.handler(body + " return 0"), handler: "h")
+            let took = ContinuousClock.now - start
+            #expect(r.rc == Errno.ETIMEDOUT.rc && r.error?.kind == .timeout, "\(name): \(r.rc) \(String(describing: r.error))")
+            // At once: one request on the same shard, no retries, no waiting.
+            let next = try await client.exec(oid: victim, script: Self.handler("output:append('ok') return 0"), handler: "h")
+            #expect(next.rc == 0 && next.output == Array("ok".utf8), "\(name): next request \(next.rc)")
+            #expect(worker.isRunning && worker.processIdentifier == pid, "\(name): the worker lives")
+            let now = try await cluster.status().workers.map(\.id).sorted()
+            #expect(now == slots, "\(name): slots \(slots) became \(now)")
+            #expect(!cluster.log().contains("stuck in one request"), "\(name): the watchdog fired")
+            print("pattern '\(name)': rc \(r.rc) \(r.error.map { "\($0.kind)" } ?? "") after \(took), "
+                  + "worker RSS \(before) KiB before, \(Self.rssKiB(pid) ?? 0) KiB after")
+        }
+    }
+
     /// math.randomseed in one client's call does not decide another call's numbers.
     @Test func randomSeedDoesNotCarryOverToTheNextCall() async throws {
         let cluster = try await Self.cluster()

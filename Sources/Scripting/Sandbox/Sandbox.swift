@@ -5,6 +5,7 @@
 // gone from the real string table it indexes. The JIT is off: compiled traces do not run the
 // count hook, so `while true do end` could never be stopped (measured on this LuaJIT).
 import CLuaJIT
+import CLuaPattern
 import Codec
 
 extension LuaRuntime {
@@ -48,12 +49,17 @@ extension LuaRuntime {
         sepia_lua_getglobal(L, "string")
         lua_pushnil(L)
         lua_setfield(L, -2, "dump")
+        // Patterns are matched by Sepia's own matcher, which charges its steps to the call's
+        // budget (LuaJIT's backtracks without bound inside one C call; CLuaPattern).
+        sepia_pattern_register(L, 1, UnsafeMutableRawPointer(ctx))
         // The library functions that call back into Lua from C (callbacks, __index of a
-        // replacement table, __tostring, comparators) get the C stack check (shim.h).
-        sepia_lua_guard_field(L, 1, "gsub")
+        // replacement table, __tostring, comparators) get the C stack check (shim.h); the
+        // matcher's gsub checks it itself.
         sepia_lua_guard_field(L, 1, "format")
         sepia_lua_getglobal(L, "table")
-        sepia_lua_guard_field(L, 2, "sort")
+        lua_getfield(L, 2, "sort")
+        lua_pushcclosure(L, sepia_lua_sort_guard, 1)
+        lua_setfield(L, 2, "sort")
         lua_settop(L, 0)
         Lua.pushString(L, "")
         _ = lua_getmetatable(L, -1)
