@@ -58,6 +58,7 @@ let package = Package(
         .target(name: "OSDCore", dependencies: [
             "Codec", "ZeroMQ", "Storage", "Scripting", "Imaging", "Config",
             .product(name: "Logging", package: "swift-log"),
+            .product(name: "Crypto", package: "swift-crypto"),
         ]),
         // The client library that the CLI is built on and apps import.
         .target(name: "Client", dependencies: [

@@ -29,6 +29,8 @@ extension OSDSettings {
         scriptCacheEntries = c.lua.scriptCacheEntries
         maxScriptBytes = c.lua.maxScriptBytes
         maxPixels = c.imaging.maxPixels
+        maxDecodeBytes = c.imaging.maxDecodeBytes
+        logBytesPerSecond = c.lua.logBytesPerSecond
         imagePolicyDirectory = c.imaging.policyDir.isEmpty ? nil : c.imaging.policyDir
         curveServerPublicKey = c.security.curveServerPublicKey
         // A worker presents its own pair, never the client one, so a shared file cannot let a

@@ -30,8 +30,12 @@ public struct OSDSettings: Sendable {
     public var outputLimitBytes: UInt64 = 16 << 20
     public var scriptCacheEntries: Int = 256
     public var maxScriptBytes: Int = 1 << 20
+    /// Script log bytes per second the process writes to its log (0: no rate limit).
+    public var logBytesPerSecond: Int = 1 << 20
     // Imaging
     public var maxPixels: Int = 50_000_000
+    /// Most pixel memory one decode or resize may take (estimated from the header).
+    public var maxDecodeBytes: Int = 256 << 20
     public var imagePolicyDirectory: String? = nil
     // CURVE (empty: plain TCP)
     public var curveServerPublicKey: String = ""
