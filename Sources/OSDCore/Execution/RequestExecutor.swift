@@ -37,10 +37,15 @@ struct RequestExecutor {
     }
 
     /// What an exactly-once record is bound to: SHA-256 of the request's oid and its encoded
-    /// ops (nothing else: a retry may carry another deadline or flags). Computed only when a
-    /// record is written or found, so reads never pay for it.
+    /// ops (nothing else: a retry may carry another deadline or flags), with each script named
+    /// by its SHA-256, since a client resends a script it sent before by sha. Computed only
+    /// when a record is written or found, so reads never pay for it.
     static func fingerprint(of request: Request) -> Bytes {
-        Bytes(SHA256.hash(data: Request(id: 0, oid: request.oid, ops: request.ops).encode()))
+        let ops = request.ops.map { op -> Op in
+            guard case .exec(.source(let source), let handler, let input) = op else { return op }
+            return .exec(script: .sha(Bytes(SHA256.hash(data: source))), handler: handler, input: input)
+        }
+        return Bytes(SHA256.hash(data: Request(id: 0, oid: request.oid, ops: ops).encode()))
     }
 
     /// Executes `request` on `store`. Any failure becomes a reply; nothing throws out.
