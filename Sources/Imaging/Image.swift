@@ -23,11 +23,21 @@ public final class Image {
     /// (red, green, blue, opacity) and an IndexPacket (palette and CMYK images), a quantum each.
     public static let bytesPerPixel = 5 * Int(MAGICKCORE_QUANTUM_DEPTH) / 8
 
+    /// Bytes one pixel takes at the peak of a decode: a coder may open the cache without an
+    /// index and reopen it with one (PNG does for grayscale and palette images: measured, a
+    /// 7000x7000 PNG held 392 MB and 490 MB at once), so both exist for a moment. JPEG decodes
+    /// straight into its final cache: `bytesPerPixel`.
+    public static let decodeBytesPerPixel = 9 * Int(MAGICKCORE_QUANTUM_DEPTH) / 8
+
+    static func decodeBytesPerPixel(format: String) -> Int {
+        ["JPEG", "JPG", "PJPEG"].contains(format) ? bytesPerPixel : decodeBytesPerPixel
+    }
+
     /// Bytes of pixel memory `width` x `height` pixels take (saturating).
-    static func pixelBytes(_ width: Int, _ height: Int, frames: Int = 1) -> Int {
+    static func pixelBytes(_ width: Int, _ height: Int, frames: Int = 1, perPixel: Int = bytesPerPixel) -> Int {
         let area = width.multipliedReportingOverflow(by: height)
         let all = area.partialValue.multipliedReportingOverflow(by: frames)
-        let bytes = all.partialValue.multipliedReportingOverflow(by: bytesPerPixel)
+        let bytes = all.partialValue.multipliedReportingOverflow(by: perPixel)
         return area.overflow || all.overflow || bytes.overflow ? Int.max : bytes.partialValue
     }
 
@@ -53,33 +63,36 @@ public final class Image {
             }
         }
 
-        /// The pixel memory decoding takes, from the header: every frame at full size, except
-        /// that a JPEG told a smaller `hint` (stored orientation) decodes DCT-scaled, as libjpeg
+        /// The pixels decoding makes, from the header: every frame at full size, except that
+        /// a JPEG told a smaller `hint` (stored orientation) decodes DCT-scaled, as libjpeg
         /// does: by M/8 with the smallest M >= 8 / floor(min(width / hintW, height / hintH)).
-        func decodeBytes(hint: (Int, Int)?) -> Int {
-            guard let (hw, hh) = hint, hw > 0, hh > 0, hw <= width, hh <= height,
-                  ["JPEG", "JPG", "PJPEG"].contains(format) else {
-                return pixels == Int.max ? Int.max : Image.pixelBytes(pixels, 1)
+        func decodedPixels(hint: (Int, Int)?) -> Int {
+            guard let (hw, hh) = hint, hw > 0, hh > 0, hw <= width, hh <= height, perPixel == Image.bytesPerPixel else {
+                return pixels
             }
             let denominator = max(1, min(width / hw, height / hh))
             let eighths = min(8, max(1, (8 + denominator - 1) / denominator))
-            let frame = Image.pixelBytes((width * eighths + 7) / 8, (height * eighths + 7) / 8)
+            let frame = ((width * eighths + 7) / 8) * ((height * eighths + 7) / 8)
             return frame.multipliedReportingOverflow(by: max(1, frames)).overflow ? Int.max : frame * max(1, frames)
         }
+
+        /// Bytes a pixel takes at the peak of decoding this format.
+        var perPixel: Int { Image.decodeBytesPerPixel(format: format) }
 
         /// The memory bound, from the header alone: ENOMEM when decoding needs more than `maxBytes`.
         func refuse(decodeBytes bytes: Int, above maxBytes: Int) throws {
             guard bytes <= maxBytes else {
-                throw Image.overMemory("decoding the \(width)x\(height) image (\(frames) frame(s))", needs: bytes, allowed: maxBytes)
+                throw Image.overMemory("decoding the \(width)x\(height) image (\(frames) frame(s))", needs: bytes,
+                                       allowed: maxBytes, perPixel: perPixel)
             }
         }
     }
 
     /// The error for pixels that would not fit the caller's memory allowance.
-    static func overMemory(_ what: String, needs bytes: Int, allowed: Int) -> SepiaError {
+    static func overMemory(_ what: String, needs bytes: Int, allowed: Int, perPixel: Int = bytesPerPixel) -> SepiaError {
         let need = bytes == Int.max ? "more than \(Int.max)" : "about \(bytes)"
         return SepiaError(.ENOMEM, .memory,
-            "\(what) needs \(need) bytes of pixel memory (\(bytesPerPixel) a pixel), over the \(allowed) bytes allowed")
+            "\(what) needs \(need) bytes of pixel memory (\(perPixel) a pixel), over the \(allowed) bytes allowed")
     }
 
     /// A resize filter; `triangle` (bilinear) is the thumbnail default, see docs/imaging.md.
@@ -145,9 +158,11 @@ public final class Image {
         let stored = ping.swapsAxes ? (ping.height, ping.width) : (ping.width, ping.height)
         // Only a shrink: a hint above the source would ask libjpeg for a scale below 1.
         let hint = try decodeHint(ping).flatMap { w, h in w > 0 && h > 0 && w <= stored.0 && h <= stored.1 ? (w, h) : nil }
-        let decoded = ping.decodeBytes(hint: hint)
+        let pixels = ping.decodedPixels(hint: hint)
+        let decoded = Self.pixelBytes(pixels, 1, perPixel: ping.perPixel)
         let (total, overflow) = decoded.addingReportingOverflow(try extraBytes(ping))
         try ping.refuse(decodeBytes: overflow ? Int.max : total, above: maxBytes)
+        try Self.refuseOverProcessCache(bytes: decoded, pixels: pixels, "decoding the \(ping.width)x\(ping.height) image")
         image.pixelAllowance = maxBytes
         // Clearing also drops the ping's options, so the hint is set after it.
         ClearMagickWand(image.wand)
@@ -390,6 +405,22 @@ public final class Image {
         let intermediate = max(pixelBytes(target.0, source.1), pixelBytes(source.0, target.1))
         let (sum, overflow) = pixelBytes(target.0, target.1).addingReportingOverflow(intermediate)
         return overflow ? Int.max : sum
+    }
+
+    /// The policy's memory and area caps count every live pixel cache of the process, and the
+    /// cache never spills to disk, so a decode past what other images leave of them would fail
+    /// inside ImageMagick, and without a message (ImageMagick 6 loses the cache's exception):
+    /// say so first. Racy across slots, which only means the decode then fails there.
+    static func refuseOverProcessCache(bytes: Int, pixels: Int, _ what: @autoclosure () -> String) throws {
+        for (resource, need, unit) in [(MemoryResource, bytes, "bytes of pixel memory"), (AreaResource, pixels, "pixels")] {
+            let limit = MagickGetResourceLimit(resource), used = MagickGetResource(resource)
+            let free = limit > used ? limit - used : 0
+            guard UInt64(max(0, need)) <= UInt64(free) else {
+                throw SepiaError(.EFBIG, .limit,
+                    "\(what()) needs about \(need) \(unit), more than the \(free) ImageMagick's process-wide pixel cache"
+                    + " has free (\(used) of \(limit) held by other images); try again later")
+            }
+        }
     }
 
     private func checkAllowance(_ bytes: Int, _ what: @autoclosure () -> String) throws {

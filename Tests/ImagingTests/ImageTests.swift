@@ -148,9 +148,20 @@ import Testing
         }
         #expect(residentKB() < before + 50_000, "nothing decoded: resident memory stays near \(before) kB")
         for i in 0..<4 {
-            let thumb = try Imaging.thumb(blob: png, spec: "256x256", maxBytes: 600 << 20)
+            let thumb = try Imaging.thumb(blob: png, spec: "256x256", maxBytes: 900 << 20)
             #expect(try Image.load(blob: thumb).width == 256, "decode \(i)")
         }
+        // The process's cache (1 GiB over all live images, no disk) holds one of them (490 MB,
+        // 882 MB at the decode's peak); a second is refused up front, with a message, and fits
+        // once the first is released.
+        var held = [try Image.load(blob: png, maxBytes: 900 << 20)]
+        let second = sepiaError { _ = try Image.load(blob: png, maxBytes: 900 << 20) }
+        #expect(second?.rc == Errno.EFBIG.rc && second?.message.contains("process-wide pixel cache") == true,
+                "\(String(describing: second))")
+        held.removeLast()  // frees its cache
+        held.append(try Image.load(blob: png, maxBytes: 900 << 20))
+        #expect(held.allSatisfy { $0.width == 7000 })
+        held.removeAll()
         #expect(residentKB() < before + 100_000, "resident memory back near \(before) kB")
         #expect(magickTempFiles().subtracting(files).isEmpty, "no pixel-cache files left")
     }
@@ -161,11 +172,11 @@ import Testing
     @Test func pixelMemoryIsEstimatedFromTheHeader() throws {
         let fx = try Fixtures(); defer { fx.remove() }
         let png = try fx.convert(["-size", "400x300", "xc:red"], output: "e.png")
-        let bytes = 400 * 300 * Image.bytesPerPixel
-        #expect(Image.bytesPerPixel == 10)
-        #expect(sepiaError { _ = try Image.load(blob: png, maxBytes: bytes - 1) }?.rc == Errno.ENOMEM.rc)
-        let image = try Image.load(blob: png, maxBytes: bytes)
-        #expect(image.pixelBytes == bytes)
+        #expect(Image.bytesPerPixel == 10 && Image.decodeBytesPerPixel == 18)
+        let peak = 400 * 300 * Image.decodeBytesPerPixel
+        #expect(sepiaError { _ = try Image.load(blob: png, maxBytes: peak - 1) }?.rc == Errno.ENOMEM.rc)
+        let image = try Image.load(blob: png, maxBytes: peak)
+        #expect(image.pixelBytes == 400 * 300 * Image.bytesPerPixel)
         image.pixelAllowance = 1_000
         let resize = sepiaError { try image.resize(width: 200, height: 150) }
         #expect(resize?.rc == Errno.ENOMEM.rc && resize?.message.contains("resizing 400x300 to 200x150") == true,
