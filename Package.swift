@@ -60,6 +60,7 @@ let package = Package(
         .target(name: "OSDCore", dependencies: [
             "Codec", "ZeroMQ", "Storage", "Scripting", "Imaging", "Config",
             .product(name: "Logging", package: "swift-log"),
+            .product(name: "Crypto", package: "swift-crypto"),
         ]),
         // How a daemon boots and stops (logging, signals, exit-with-parent), for both daemons.
         .target(name: "Daemon", dependencies: [

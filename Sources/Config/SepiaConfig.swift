@@ -67,11 +67,15 @@ public struct SepiaConfig: Sendable, Equatable {
         /// Compiled scripts cached per worker thread (LRU by SHA-256).
         public var scriptCacheEntries = 256
         public var maxScriptBytes = 1_048_576
+        /// Script log bytes a worker process writes to its log per second (0: no limit).
+        public var logBytesPerSecond = 1_048_576
     }
 
     public struct Imaging: Sendable, Equatable {
         /// Largest image (width x height, from the header) decoded.
         public var maxPixels = 50_000_000
+        /// Most pixel memory one decode or resize may take (estimated from the header).
+        public var maxDecodeBytes = 268_435_456
         /// Folder of the ImageMagick policy.xml; empty: the shipped config/imagemagick.
         public var policyDir = ""
     }

@@ -103,9 +103,13 @@ public struct Setting: Sendable {
         int("lua", "script_cache_entries", \.lua.scriptCacheEntries,
             "Compiled scripts cached per worker thread (LRU, by SHA-256)"),
         int("lua", "max_script_bytes", \.lua.maxScriptBytes, "Largest script source accepted"),
+        int("lua", "log_bytes_per_second", \.lua.logBytesPerSecond, min: 0,
+            "Script log bytes (cls.log, print) per second a worker process writes to its log; past it lines are dropped; 0: no rate limit"),
 
         int("imaging", "max_pixels", \.imaging.maxPixels,
             "Largest image (width x height, read from the header) that is decoded"),
+        int("imaging", "max_decode_bytes", \.imaging.maxDecodeBytes,
+            "Most pixel memory one image decode or resize may take, estimated from the header; Lua calls get at most their remaining memory limit"),
         string("imaging", "policy_dir", \.imaging.policyDir,
                "Folder holding the ImageMagick policy.xml; empty: the shipped config/imagemagick"),
 

@@ -14,6 +14,35 @@ public final class Image {
     private var deadline: ContinuousClock.Instant?
     /// Whether the progress monitor has stopped an operation: the wand may not say so.
     private var timedOut = false
+    /// Bytes of pixel memory a resize or crop of this image may allocate for its new pixels
+    /// (checked before ImageMagick allocates them); nil: `Imaging.defaultMaxDecodeBytes`. The
+    /// `magick` Lua module sets it to the call's remaining memory before every method.
+    public var pixelAllowance: Int?
+
+    /// Bytes of pixel cache one pixel takes at this ImageMagick's quantum depth: a PixelPacket
+    /// (red, green, blue, opacity) and an IndexPacket (palette and CMYK images), a quantum each.
+    public static let bytesPerPixel = 5 * Int(MAGICKCORE_QUANTUM_DEPTH) / 8
+
+    /// Bytes one pixel takes at the peak of a decode: a coder may open the cache without an
+    /// index and reopen it with one (PNG does for grayscale and palette images: measured, a
+    /// 7000x7000 PNG held 392 MB and 490 MB at once), so both exist for a moment. JPEG decodes
+    /// straight into its final cache: `bytesPerPixel`.
+    public static let decodeBytesPerPixel = 9 * Int(MAGICKCORE_QUANTUM_DEPTH) / 8
+
+    static func decodeBytesPerPixel(format: String) -> Int {
+        ["JPEG", "JPG", "PJPEG"].contains(format) ? bytesPerPixel : decodeBytesPerPixel
+    }
+
+    /// Bytes of pixel memory `width` x `height` pixels take (saturating).
+    static func pixelBytes(_ width: Int, _ height: Int, frames: Int = 1, perPixel: Int = bytesPerPixel) -> Int {
+        let area = width.multipliedReportingOverflow(by: height)
+        let all = area.partialValue.multipliedReportingOverflow(by: frames)
+        let bytes = all.partialValue.multipliedReportingOverflow(by: perPixel)
+        return area.overflow || all.overflow || bytes.overflow ? Int.max : bytes.partialValue
+    }
+
+    /// The pixel memory this image holds now (its one frame).
+    public var pixelBytes: Int { Self.pixelBytes(width, height) }
 
     /// What a header read (ping) tells before any pixel is decoded.
     struct Ping {
@@ -23,6 +52,8 @@ public final class Image {
         var frames: Int
         /// EXIF orientations 5...8 turn the image a quarter, so upright sides are swapped.
         var swapsAxes: Bool
+        /// The coder, e.g. "JPEG".
+        var format = ""
 
         /// The pixel cap, from the header alone (all frames, saturating): EFBIG above it.
         func refuse(above maxPixels: Int) throws {
@@ -31,6 +62,37 @@ public final class Image {
                     "image is \(width)x\(height) (\(frames) frame(s), \(pixels) pixels), over the limit of \(maxPixels) pixels")
             }
         }
+
+        /// The pixels decoding makes, from the header: every frame at full size, except that
+        /// a JPEG told a smaller `hint` (stored orientation) decodes DCT-scaled, as libjpeg
+        /// does: by M/8 with the smallest M >= 8 / floor(min(width / hintW, height / hintH)).
+        func decodedPixels(hint: (Int, Int)?) -> Int {
+            guard let (hw, hh) = hint, hw > 0, hh > 0, hw <= width, hh <= height, perPixel == Image.bytesPerPixel else {
+                return pixels
+            }
+            let denominator = max(1, min(width / hw, height / hh))
+            let eighths = min(8, max(1, (8 + denominator - 1) / denominator))
+            let frame = ((width * eighths + 7) / 8) * ((height * eighths + 7) / 8)
+            return frame.multipliedReportingOverflow(by: max(1, frames)).overflow ? Int.max : frame * max(1, frames)
+        }
+
+        /// Bytes a pixel takes at the peak of decoding this format.
+        var perPixel: Int { Image.decodeBytesPerPixel(format: format) }
+
+        /// The memory bound, from the header alone: ENOMEM when decoding needs more than `maxBytes`.
+        func refuse(decodeBytes bytes: Int, above maxBytes: Int) throws {
+            guard bytes <= maxBytes else {
+                throw Image.overMemory("decoding the \(width)x\(height) image (\(frames) frame(s))", needs: bytes,
+                                       allowed: maxBytes, perPixel: perPixel)
+            }
+        }
+    }
+
+    /// The error for pixels that would not fit the caller's memory allowance.
+    static func overMemory(_ what: String, needs bytes: Int, allowed: Int, perPixel: Int = bytesPerPixel) -> SepiaError {
+        let need = bytes == Int.max ? "more than \(Int.max)" : "about \(bytes)"
+        return SepiaError(.ENOMEM, .memory,
+            "\(what) needs \(need) bytes of pixel memory (\(perPixel) a pixel), over the \(allowed) bytes allowed")
     }
 
     /// A resize filter; `triangle` (bilinear) is the thumbnail default, see docs/imaging.md.
@@ -71,31 +133,42 @@ public final class Image {
     ///
     /// With `timeLimit`, decoding and every later operation on this image stop with
     /// ETIMEDOUT once that much time has passed since the call (checked per row).
+    ///
+    /// The pixel memory decoding takes is estimated from the header too (see `bytesPerPixel`)
+    /// and an image needing more than `maxBytes` is refused with ENOMEM before decoding.
     public static func load(
-        blob: Bytes, maxPixels: Int = Imaging.defaultMaxPixels, sizeHint: (width: Int, height: Int)? = nil,
-        timeLimit: Duration? = nil
+        blob: Bytes, maxPixels: Int = Imaging.defaultMaxPixels, maxBytes: Int = Imaging.defaultMaxDecodeBytes,
+        sizeHint: (width: Int, height: Int)? = nil, timeLimit: Duration? = nil
     ) throws -> Image {
-        try load(blob: blob, maxPixels: maxPixels, timeLimit: timeLimit, decodeHint: { _ in sizeHint })
+        try load(blob: blob, maxPixels: maxPixels, maxBytes: maxBytes, timeLimit: timeLimit, decodeHint: { _ in sizeHint })
     }
 
     /// `load` with the hint computed from the header (thumbnails know the target only then).
+    /// `extraBytes` is what the caller will need beside the decoded pixels (a resize's), for
+    /// the memory check: the whole is refused before any pixel is decoded.
     static func load(
-        blob: Bytes, maxPixels: Int, timeLimit: Duration?, decodeHint: (Ping) throws -> (Int, Int)?
+        blob: Bytes, maxPixels: Int, maxBytes: Int, timeLimit: Duration?,
+        decodeHint: (Ping) throws -> (Int, Int)?, extraBytes: (Ping) throws -> Int = { _ in 0 }
     ) throws -> Image {
         guard !blob.isEmpty else { throw SepiaError(.EINVAL, .image, "empty image blob") }
         let image = try Image()
         image.deadline = timeLimit.map { ContinuousClock.now + $0 }
         let ping = try image.ping(blob, maxPixels: maxPixels)
         try ping.refuse(above: maxPixels)
+        let stored = ping.swapsAxes ? (ping.height, ping.width) : (ping.width, ping.height)
+        // Only a shrink: a hint above the source would ask libjpeg for a scale below 1.
+        let hint = try decodeHint(ping).flatMap { w, h in w > 0 && h > 0 && w <= stored.0 && h <= stored.1 ? (w, h) : nil }
+        let pixels = ping.decodedPixels(hint: hint)
+        let decoded = Self.pixelBytes(pixels, 1, perPixel: ping.perPixel)
+        let (total, overflow) = decoded.addingReportingOverflow(try extraBytes(ping))
+        try ping.refuse(decodeBytes: overflow ? Int.max : total, above: maxBytes)
+        try Self.refuseOverProcessCache(bytes: decoded, pixels: pixels, "decoding the \(ping.width)x\(ping.height) image")
+        image.pixelAllowance = maxBytes
         // Clearing also drops the ping's options, so the hint is set after it.
         ClearMagickWand(image.wand)
         if image.deadline != nil { image.installDeadlineMonitor() }
-        if let (w, h) = try decodeHint(ping), w > 0, h > 0 {
-            let stored = ping.swapsAxes ? (ping.height, ping.width) : (ping.width, ping.height)
-            // Only a shrink: a hint above the source would ask libjpeg for a scale below 1.
-            if w <= stored.0, h <= stored.1 {
-                MagickSetOption(image.wand, "jpeg:size", "\(w)x\(h)")
-            }
+        if let (w, h) = hint {
+            MagickSetOption(image.wand, "jpeg:size", "\(w)x\(h)")
         }
         try image.check(blob.withUnsafeBytes { MagickReadImageBlob(image.wand, $0.baseAddress, $0.count) },
                         "decode", decoding: true)
@@ -147,7 +220,8 @@ public final class Image {
         }
         MagickSetFirstIterator(wand)
         return Ping(width: Int(MagickGetImageWidth(wand)), height: Int(MagickGetImageHeight(wand)),
-                    pixels: pixels, frames: Int(frames), swapsAxes: Self.swapsAxes(MagickGetImageOrientation(wand)))
+                    pixels: pixels, frames: Int(frames), swapsAxes: Self.swapsAxes(MagickGetImageOrientation(wand)),
+                    format: format)
     }
 
     /// ImageMagick 6's own time limit is per process and fatal (docs/imaging.md), so a
@@ -223,9 +297,12 @@ public final class Image {
         try check(MagickSetImageCompressionQuality(wand, quality), "set quality")
     }
 
-    /// Resizes to exactly `width` x `height` (callers keep the aspect; see ThumbSpec).
+    /// Resizes to exactly `width` x `height` (callers keep the aspect; see ThumbSpec). The new
+    /// pixels and the filter's intermediate image must fit `pixelAllowance` (ENOMEM).
     public func resize(width: Int, height: Int, filter: Filter = .triangle) throws {
         try checkSides(width, height, "resize")
+        try checkAllowance(Self.resizeBytes(from: (self.width, self.height), to: (width, height)),
+                           "resizing \(self.width)x\(self.height) to \(width)x\(height)")
         try check(MagickResizeImage(wand, width, height, filter.magick, 1.0), "resize to \(width)x\(height)")
     }
 
@@ -235,6 +312,8 @@ public final class Image {
         guard x >= 0, y >= 0, x < self.width, y < self.height else {
             throw SepiaError(.EINVAL, .invalid, "crop offset \(x),\(y) is outside the \(self.width)x\(self.height) image")
         }
+        try checkAllowance(Self.pixelBytes(min(width, self.width - x), min(height, self.height - y)),
+                           "cropping to \(width)x\(height)")
         try check(MagickCropImage(wand, width, height, x, y), "crop")
         // Forget the crop's offset on the old canvas, or GIF/PNG keep a virtual page.
         try check(MagickSetImagePage(wand, 0, 0, 0, 0), "reset page")
@@ -315,6 +394,38 @@ public final class Image {
         try check(data == nil ? MagickFalse : MagickTrue, "encode \(format)")
         defer { MagickRelinquishMemory(data) }
         return Bytes(UnsafeBufferPointer(start: data, count: length))
+    }
+
+    // MARK: Memory
+
+    /// What a resize allocates beside the source: the result and the filter's intermediate
+    /// image (one pass's output: new width x old height or old width x new height, whichever
+    /// ImageMagick picks, so the larger is assumed).
+    static func resizeBytes(from source: (Int, Int), to target: (Int, Int)) -> Int {
+        let intermediate = max(pixelBytes(target.0, source.1), pixelBytes(source.0, target.1))
+        let (sum, overflow) = pixelBytes(target.0, target.1).addingReportingOverflow(intermediate)
+        return overflow ? Int.max : sum
+    }
+
+    /// The policy's memory and area caps count every live pixel cache of the process, and the
+    /// cache never spills to disk, so a decode past what other images leave of them would fail
+    /// inside ImageMagick, and without a message (ImageMagick 6 loses the cache's exception):
+    /// say so first. Racy across slots, which only means the decode then fails there.
+    static func refuseOverProcessCache(bytes: Int, pixels: Int, _ what: @autoclosure () -> String) throws {
+        for (resource, need, unit) in [(MemoryResource, bytes, "bytes of pixel memory"), (AreaResource, pixels, "pixels")] {
+            let limit = MagickGetResourceLimit(resource), used = MagickGetResource(resource)
+            let free = limit > used ? limit - used : 0
+            guard UInt64(max(0, need)) <= UInt64(free) else {
+                throw SepiaError(.EFBIG, .limit,
+                    "\(what()) needs about \(need) \(unit), more than the \(free) ImageMagick's process-wide pixel cache"
+                    + " has free (\(used) of \(limit) held by other images); try again later")
+            }
+        }
+    }
+
+    private func checkAllowance(_ bytes: Int, _ what: @autoclosure () -> String) throws {
+        let allowed = pixelAllowance ?? Imaging.defaultMaxDecodeBytes
+        guard bytes <= allowed else { throw Self.overMemory(what(), needs: bytes, allowed: allowed) }
     }
 
     // MARK: Errors

@@ -13,6 +13,10 @@ public enum Imaging {
     /// The default pixel cap (width x height, all frames) checked from the header.
     public static let defaultMaxPixels = 50_000_000
 
+    /// The default bound on the pixel memory of one decode (with what a thumbnail's resize
+    /// adds), estimated from the header: `imaging.max_decode_bytes`.
+    public static let defaultMaxDecodeBytes = 256 << 20
+
     /// Points ImageMagick at Sepia's policy folder and starts MagickWand, once per process.
     ///
     /// ImageMagick reads `policy.xml` only during `MagickWandGenesis`, from the folders in
@@ -44,33 +48,38 @@ public enum Imaging {
         return UInt64(MagickGetResourceLimit(resource))
     }
 
-    /// Makes a thumbnail from an encoded image: ping, pixel check, decode told the target
-    /// size, auto-orient, resize/crop per `spec`, strip metadata, encode.
+    /// Makes a thumbnail from an encoded image: ping, pixel check, memory check (decoded pixels
+    /// and the resize's, estimated from the header, at most `maxBytes`, else ENOMEM), decode
+    /// told the target size, auto-orient, resize/crop per `spec`, strip metadata, encode.
     /// - Parameters:
     ///   - format: output format ("jpg", "png", "webp"...); nil keeps the source's.
     ///   - quality: encoder quality; nil means 85 for JPEG and the coder's default otherwise.
     ///   - filter: the resize filter after the DCT-scaled decode (see docs/imaging.md).
     ///   - timeLimit: decode, resize and encode stop with ETIMEDOUT after this long.
     public static func thumb(
-        blob: Bytes, spec: String, maxPixels: Int = defaultMaxPixels,
+        blob: Bytes, spec: String, maxPixels: Int = defaultMaxPixels, maxBytes: Int = defaultMaxDecodeBytes,
         format: String? = nil, quality: Int? = nil, filter: Image.Filter = .triangle,
         timeLimit: Duration? = nil
     ) throws -> Bytes {
-        try thumb(blob: blob, spec: ThumbSpec(spec), maxPixels: maxPixels, format: format, quality: quality,
-                  filter: filter, timeLimit: timeLimit)
+        try thumb(blob: blob, spec: ThumbSpec(spec), maxPixels: maxPixels, maxBytes: maxBytes, format: format,
+                  quality: quality, filter: filter, timeLimit: timeLimit)
     }
 
     /// `thumb` with a parsed spec (parse once, use for many images).
     public static func thumb(
-        blob: Bytes, spec: ThumbSpec, maxPixels: Int = defaultMaxPixels,
+        blob: Bytes, spec: ThumbSpec, maxPixels: Int = defaultMaxPixels, maxBytes: Int = defaultMaxDecodeBytes,
         format: String? = nil, quality: Int? = nil, filter: Image.Filter = .triangle,
         timeLimit: Duration? = nil
     ) throws -> Bytes {
-        let image = try Image.load(blob: blob, maxPixels: maxPixels, timeLimit: timeLimit, decodeHint: { ping in
+        let image = try Image.load(blob: blob, maxPixels: maxPixels, maxBytes: maxBytes, timeLimit: timeLimit, decodeHint: { ping in
             // The hint is in stored orientation; the spec applies to the upright image.
             let upright = ping.swapsAxes ? (ping.height, ping.width) : (ping.width, ping.height)
             let plan = try spec.plan(width: upright.0, height: upright.1)
             return ping.swapsAxes ? (plan.resizeHeight, plan.resizeWidth) : (plan.resizeWidth, plan.resizeHeight)
+        }, extraBytes: { ping in
+            // The resize from the full-size source (a DCT-scaled JPEG needs less).
+            let plan = try spec.plan(width: ping.width, height: ping.height)
+            return Image.resizeBytes(from: (ping.width, ping.height), to: (plan.resizeWidth, plan.resizeHeight))
         })
         try image.thumbnail(spec: spec, filter: filter)
         try image.strip()
@@ -102,10 +111,27 @@ private final class Startup: @unchecked Sendable {
             }
             let folder = try requested.map(Self.validated) ?? Self.locate()
             setenv("MAGICK_CONFIGURE_PATH", folder, 1)
+            Self.usePrivateTemporaryFolder()
             MagickWandGenesis()
             started = folder
             return folder
         }
+    }
+
+    /// The policy keeps pixel caches in memory (disk 0), but a coder may still want a file:
+    /// those go to a folder of this process's own, emptied at start (a process the watchdog
+    /// replaced keeps its pid, and with it the folder) and removed at exit, never to a shared
+    /// /tmp/magick-*. An operator-set MAGICK_TEMPORARY_PATH wins.
+    private static func usePrivateTemporaryFolder() {
+        guard ProcessInfo.processInfo.environment["MAGICK_TEMPORARY_PATH"] == nil else { return }
+        let folder = FileManager.default.temporaryDirectory
+            .appendingPathComponent("sepia-magick-\(getpid())").path
+        try? FileManager.default.removeItem(atPath: folder)
+        guard (try? FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true,
+                                                        attributes: [.posixPermissions: 0o700])) != nil else { return }
+        setenv("MAGICK_TEMPORARY_PATH", folder, 1)
+        privateTemporaryFolder = folder
+        atexit { if let folder = privateTemporaryFolder { try? FileManager.default.removeItem(atPath: folder) } }
     }
 
     private static func hasPolicy(_ folder: String) -> Bool {
@@ -148,3 +174,5 @@ private final class Startup: @unchecked Sendable {
 }
 
 private let startup = Startup()
+/// Set once, under the startup lock, before any reader (the exit handler).
+nonisolated(unsafe) private var privateTemporaryFolder: String?

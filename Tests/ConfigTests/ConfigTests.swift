@@ -64,7 +64,7 @@ private func loadError(file: String? = nil, environment: [String: String] = [:],
         #expect(config.limits.maxObjectBytes == 256 << 20)
         #expect(config.client.timeoutMs == 30_000 && config.client.retries == 5 && config.client.window == 64)
         #expect(config.security.allowedClientKeys.isEmpty)
-        #expect(Setting.all.count == 43)
+        #expect(Setting.all.count == 45)
         #expect(Setting.sections == ["cluster", "broker", "osd", "lua", "imaging", "limits", "client", "security"])
         #expect(Set(Setting.all.map(\.name)).count == Setting.all.count)
     }

@@ -132,18 +132,67 @@ import Testing
         }
     }
 
-    /// Large decodes one after another all succeed, give their memory back and leave no
-    /// pixel-cache files: a 7000x7000 PNG is 49 MP, under the cap, and 392 MB decoded.
+    /// A 7000x7000 PNG is 49 MP, under the pixel cap, and 490 MB of pixel cache decoded (10
+    /// bytes a pixel at Q16): over the default decode bound it is refused from the header with
+    /// ENOMEM, at once; under a raised bound it decodes in memory. Either way, one after another:
+    /// every decode behaves the same, the memory comes back, and no pixel-cache file is written.
     @Test func repeatedLargeDecodesKeepWorking() throws {
         let fx = try Fixtures(); defer { fx.remove() }
         let png = try fx.convert(["-size", "7000x7000", "xc:gray"], output: "big.png")
         let before = residentKB(), files = magickTempFiles()
+        for i in 0..<10 {
+            let refused = sepiaError { _ = try Imaging.thumb(blob: png, spec: "256x256") }
+            #expect(refused?.rc == Errno.ENOMEM.rc, "decode \(i): \(String(describing: refused))")
+            #expect(refused?.message.contains("7000x7000") == true && refused?.message.contains("pixel memory") == true,
+                    "\(String(describing: refused))")
+        }
+        #expect(residentKB() < before + 50_000, "nothing decoded: resident memory stays near \(before) kB")
         for i in 0..<4 {
-            let thumb = try Imaging.thumb(blob: png, spec: "256x256")
+            let thumb = try Imaging.thumb(blob: png, spec: "256x256", maxBytes: 900 << 20)
             #expect(try Image.load(blob: thumb).width == 256, "decode \(i)")
         }
+        // The process's cache (1 GiB over all live images, no disk) holds one of them (490 MB,
+        // 882 MB at the decode's peak); a second is refused up front, with a message, and fits
+        // once the first is released.
+        var held = [try Image.load(blob: png, maxBytes: 900 << 20)]
+        let second = sepiaError { _ = try Image.load(blob: png, maxBytes: 900 << 20) }
+        #expect(second?.rc == Errno.EFBIG.rc && second?.message.contains("process-wide pixel cache") == true,
+                "\(String(describing: second))")
+        held.removeLast()  // frees its cache
+        held.append(try Image.load(blob: png, maxBytes: 900 << 20))
+        #expect(held.allSatisfy { $0.width == 7000 })
+        held.removeAll()
         #expect(residentKB() < before + 100_000, "resident memory back near \(before) kB")
         #expect(magickTempFiles().subtracting(files).isEmpty, "no pixel-cache files left")
+    }
+
+    /// The estimate is the header's: all frames at 10 bytes a pixel, a JPEG told a smaller
+    /// size at the DCT scale libjpeg will use; resizes and crops are checked against the
+    /// image's allowance before ImageMagick allocates.
+    @Test func pixelMemoryIsEstimatedFromTheHeader() throws {
+        let fx = try Fixtures(); defer { fx.remove() }
+        let png = try fx.convert(["-size", "400x300", "xc:red"], output: "e.png")
+        #expect(Image.bytesPerPixel == 10 && Image.decodeBytesPerPixel == 18)
+        let peak = 400 * 300 * Image.decodeBytesPerPixel
+        #expect(sepiaError { _ = try Image.load(blob: png, maxBytes: peak - 1) }?.rc == Errno.ENOMEM.rc)
+        let image = try Image.load(blob: png, maxBytes: peak)
+        #expect(image.pixelBytes == 400 * 300 * Image.bytesPerPixel)
+        image.pixelAllowance = 1_000
+        let resize = sepiaError { try image.resize(width: 200, height: 150) }
+        #expect(resize?.rc == Errno.ENOMEM.rc && resize?.message.contains("resizing 400x300 to 200x150") == true,
+                "\(String(describing: resize))")
+        #expect(sepiaError { try image.crop(width: 100, height: 100, x: 0, y: 0) }?.rc == Errno.ENOMEM.rc)
+        image.pixelAllowance = nil
+        try image.resize(width: 200, height: 150)
+        #expect(image.width == 200)
+        // A 1600x1200 JPEG told 200x150 decodes at 1/8: 200x150 pixels, not 1600x1200.
+        let jpeg = try fx.convert(["-size", "1600x1200", "gradient:red-blue"], output: "e.jpg")
+        let scaled = try Image.load(blob: jpeg, maxBytes: 200 * 150 * 10, sizeHint: (width: 200, height: 150))
+        #expect(scaled.width == 200)
+        #expect(sepiaError { _ = try Image.load(blob: jpeg, maxBytes: 200 * 150 * 10) }?.rc == Errno.ENOMEM.rc)
+        // A forged header is refused before any decoding, with the size it declares.
+        let forged = sepiaError { _ = try Imaging.thumb(blob: forgedPNG(width: 6000, height: 6000), spec: "64x64") }
+        #expect(forged?.rc == Errno.ENOMEM.rc && forged?.message.contains("6000x6000") == true, "\(String(describing: forged))")
     }
 
     @Test func metadataIsStripped() throws {

@@ -9,13 +9,14 @@ import Testing
         let folder = try Imaging.configure()
         #expect(folder.hasSuffix("config/imagemagick"))
         #expect(Imaging.policyDirectory == folder)
-        #expect(try Imaging.resourceLimit(MemoryResource) == 256 << 20)
-        #expect(try Imaging.resourceLimit(MapResource) == 512 << 20)
-        #expect(try Imaging.resourceLimit(DiskResource) == 1 << 30)
+        #expect(try Imaging.resourceLimit(MemoryResource) == 1 << 30)
+        #expect(try Imaging.resourceLimit(MapResource) == 1 << 30)
+        // Pixel caches stay in memory: nothing spills to a file.
+        #expect(try Imaging.resourceLimit(DiskResource) == 0)
         #expect(try Imaging.resourceLimit(ThreadResource) == 1)
         let width = try Imaging.resourceLimit(WidthResource), area = try Imaging.resourceLimit(AreaResource)
         #expect(width == 16384)
-        #expect(area == 64_000_000)
+        #expect(area == 100_000_000)
         // ImageMagick 6's time limit is per process and fatal, so it must stay unset.
         let time = try Imaging.resourceLimit(TimeResource)
         #expect(time >= UInt64(Int64.max))  // "unlimited" (ImageMagick stores it as a signed maximum)

@@ -21,6 +21,10 @@ final class ClusterHarness: @unchecked Sendable {
     let extraEnvironment: [String: String]
 
     static var binDir: URL {
+        // Another build's binaries (before/after measurements): SEPIA_TEST_BIN_DIR.
+        if let dir = ProcessInfo.processInfo.environment["SEPIA_TEST_BIN_DIR"], !dir.isEmpty {
+            return URL(fileURLWithPath: dir)
+        }
         let exe = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath()
         var dir = exe.deletingLastPathComponent()
         for _ in 0..<4 {

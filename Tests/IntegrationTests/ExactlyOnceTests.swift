@@ -48,4 +48,43 @@ import Testing
         #expect(client.retries >= 1)
         #expect(try await client.get(oid: Array("slow".utf8)) == Array("once;".utf8))
     }
+
+    /// Issue seen: the record was keyed by (client, id) only, so a request reusing an id for
+    /// another object or other ops silently got the earlier request's answer. The record keeps
+    /// a fingerprint of the oid and ops: such a request is refused (-EEXIST, kind `invalid`)
+    /// and changes nothing, while a true retry still gets the recorded reply.
+    @Test func aRequestIDReusedForADifferentRequestIsRefusedAndChangesNothing() async throws {
+        let cluster = try ClusterHarness(workers: 1)
+        try await cluster.waitReady(slots: 1)
+        let client = try cluster.client(retries: 0)
+        let count = try await client.shardCount()
+        let oid = Array("once-a".utf8)
+        // Another object on the same shard: records are kept per shard.
+        let sibling = (0..<10_000).lazy.map { Array("once-b\($0)".utf8) }
+            .first { Placement.shard(of: $0, shardCount: count) == Placement.shard(of: oid, shardCount: count) }!
+        let id = client.makeRequestID()
+        let first = try await client.send(oid: oid, ops: [.append(data: Array("one;".utf8))], id: id)
+        #expect(first.rc == 0, "\(first)")
+
+        for (target, ops) in [(oid, [Op.append(data: Array("two;".utf8))]),
+                              (oid, [Op.append(data: Array("one;".utf8)), .setXattr(name: Array("k".utf8), value: [1])]),
+                              (sibling, [Op.append(data: Array("one;".utf8))])] {
+            let reused = try await client.send(oid: target, ops: ops, id: id)
+            #expect(reused.rc == Errno.EEXIST.rc, "\(reused)")
+            #expect(reused.error?.kind == .invalid, "\(String(describing: reused.error))")
+            #expect(reused.error?.message.contains("reused for a different request") == true, "\(String(describing: reused.error))")
+            #expect(reused != first)
+        }
+        // Nothing of them was applied.
+        #expect(try await client.get(oid: oid) == Array("one;".utf8))
+        let stat = try await client.send(oid: sibling, ops: [.stat], options: RequestOptions(readOnly: true))
+        #expect(stat.rc == Errno.ENOENT.rc, "\(stat)")
+        // The same request again is a retry: the recorded reply, applied once.
+        let again = try await client.send(oid: oid, ops: [.append(data: Array("one;".utf8))], id: id)
+        #expect(again == first)
+        #expect(try await client.get(oid: oid) == Array("one;".utf8))
+        try RequestBoundsTests.expectWorkersServe(cluster)
+        #expect(try await client.send(oid: oid, ops: [.append(data: Array("three;".utf8))]).rc == 0)
+        #expect(try await client.get(oid: oid) == Array("one;three;".utf8))
+    }
 }

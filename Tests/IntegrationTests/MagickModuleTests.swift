@@ -123,49 +123,4 @@ import Testing
         let thumb = try await client.exec(oid: Array("big".utf8), script: Self.script, handler: "thumb", input: jpeg)
         #expect(thumb.rc == Errno.EFBIG.rc, "\(thumb)")
     }
-
-    /// Scripts that decode large images and never call `destroy` (the wand waits for Lua's
-    /// garbage collector): every decode still succeeds, the worker's memory comes back near
-    /// where it started and no pixel-cache files are left in the temp folder.
-    @Test func repeatedLargeDecodesInScriptsKeepWorking() async throws {
-        // A 49 MP decode is one C call: on a loaded 2-core machine it can outlast the harness's
-        // 1 s limit, and a slot silent past its limit is lost (twice: poison). Use the default 5 s.
-        let cluster = try ClusterHarness(workers: 1, environment: ["SEPIA_LUA_TIME_LIMIT_MS": "5000"])
-        try await cluster.waitReady(slots: 1)
-        let client = try cluster.client(timeout: .seconds(60), retries: 0)
-        let path = cluster.dataRoot.appendingPathComponent("big.png").path
-        let convert = Process()
-        convert.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        convert.arguments = ["convert", "-size", "7000x7000", "xc:gray", path]
-        try convert.run()
-        try await Blocking.run { convert.waitUntilExit() }
-        let png = Bytes(try Data(contentsOf: URL(fileURLWithPath: path)))
-        let script = Bytes("""
-        function size(input, output)
-          local img = magick.load_image_from_blob(input:str())
-          output:append(img:get_width() .. "x" .. img:get_height())
-        end
-        cls.register(size)
-        """.utf8)
-        let pid = cluster.workerProcesses[0].processIdentifier
-        let files = Self.magickTempFiles()
-        _ = try await client.exec(oid: Array("warm".utf8), script: script, handler: "size", input: [])
-        let before = Self.residentKB(pid)
-        for i in 0..<6 {
-            let r = try await client.exec(oid: Array("big".utf8), script: script, handler: "size", input: png)
-            #expect(r.rc == 0 && String(decoding: r.output, as: UTF8.self) == "7000x7000", "decode \(i): \(r)")
-        }
-        #expect(Self.residentKB(pid) < before + 150_000, "worker memory back near \(before) kB")
-        #expect(Self.magickTempFiles().subtracting(files).isEmpty, "no pixel-cache files left")
-    }
-
-    static func residentKB(_ pid: Int32) -> Int {
-        let status = (try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8)) ?? ""
-        let line = status.split(separator: "\n").first { $0.hasPrefix("VmRSS:") } ?? ""
-        return Int(line.split(separator: " ").dropFirst().first ?? "") ?? 0
-    }
-
-    static func magickTempFiles() -> Set<String> {
-        Set(((try? FileManager.default.contentsOfDirectory(atPath: NSTemporaryDirectory())) ?? []).filter { $0.hasPrefix("magick-") })
-    }
 }

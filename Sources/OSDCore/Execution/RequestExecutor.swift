@@ -2,6 +2,7 @@
 // the slot's runtime; primitives go straight to the staged transaction. Nothing here commits
 // durably: the slot stages the effects and syncs once per round (group commit).
 import Codec
+import Crypto
 import Scripting
 import Storage
 
@@ -35,12 +36,33 @@ struct RequestExecutor {
         return [server, client].compactMap { $0 }.min()
     }
 
+    /// What an exactly-once record is bound to: SHA-256 of the request's oid and its encoded
+    /// ops (nothing else: a retry may carry another deadline or flags), with each script named
+    /// by its SHA-256, since a client resends a script it sent before by sha. Computed only
+    /// when a record is written or found, so reads never pay for it.
+    static func fingerprint(of request: Request) -> Bytes {
+        let ops = request.ops.map { op -> Op in
+            guard case .exec(.source(let source), let handler, let input) = op else { return op }
+            return .exec(script: .sha(Bytes(SHA256.hash(data: source))), handler: handler, input: input)
+        }
+        return Bytes(SHA256.hash(data: Request(id: 0, oid: request.oid, ops: ops).encode()))
+    }
+
     /// Executes `request` on `store`. Any failure becomes a reply; nothing throws out.
     func execute(_ request: Request, on store: ShardStore, receivedAt: ContinuousClock.Instant) -> Execution {
         let recordKey: Bytes? = request.client.isEmpty ? nil : ShardStore.recordKey(client: request.client, requestID: request.id)
-        if let recordKey, let recorded = store.recordedReply(for: recordKey) {
+        if let recordKey, let recorded = store.recorded(for: recordKey) {
+            guard recorded.answers(fingerprint: Self.fingerprint(of: request)) else {
+                // The id was used before for another request: its answer is not this one's,
+                // and running this one would lose the record that keeps the first exactly-once.
+                let error = SepiaError(.EEXIST, .invalid,
+                    "request id \(request.id) reused for a different request (another oid or other ops): "
+                    + "this client already committed a request under it; send a new request under a new id")
+                return Execution(reply: Reply(id: request.id, rc: error.rc, results: [], error: error.info).encode(),
+                                 needsSync: false, failed: true)
+            }
             // A retry of a request that already committed: answer what it answered then.
-            return Execution(reply: recorded, needsSync: false)
+            return Execution(reply: recorded.reply, needsSync: false)
         }
         let readOnly = request.flags.contains(.readOnly)
         var results: [OpResult] = []
@@ -58,9 +80,12 @@ struct RequestExecutor {
             return failed(error)
         }
         var rc: Int32 = 0
-        // lua.time_limit_ms bounds the REQUEST: each exec/call op gets what earlier ops left,
-        // so a request of many ops cannot hold the slot for many time limits.
+        // lua.time_limit_ms, lua.instruction_limit and the log cap bound the REQUEST: each
+        // exec/call op gets what earlier ops left, so a request of many ops cannot hold the
+        // slot for many time limits or write many logs' worth.
         let started = ContinuousClock.now
+        var instructions: UInt64 = 0
+        var logBytes = 0
 
         for op in request.ops {
             switch op {
@@ -69,6 +94,8 @@ struct RequestExecutor {
                     requestId: request.id,
                     limits: request.limits,
                     remainingMillis: remainingMillis(of: request, receivedAt: receivedAt, started: started),
+                    instructionsSpent: instructions,
+                    logBytesSpent: logBytes,
                     readOnly: readOnly,
                     wantLogs: logs != nil,
                     log: logSink)
@@ -81,6 +108,8 @@ struct RequestExecutor {
                     preconditionFailure("unreachable")
                 }
                 logs?.append(contentsOf: outcome.logs)
+                instructions += outcome.instructions
+                logBytes += outcome.logBytes
                 results.append(.output(rc: outcome.rc, data: outcome.output))
                 if outcome.rc < 0 {
                     // Output written before the failure still goes back; nothing commits.
@@ -108,7 +137,7 @@ struct RequestExecutor {
         let reply = Reply(id: request.id, rc: rc, results: results, logs: logs).encode()
         guard txn.hasWrites else { return Execution(reply: reply, needsSync: false) }
         do {
-            try store.stage(txn, record: recordKey.map { (key: $0, reply: reply) })
+            try store.stage(txn, recording: recordKey.map { ReplyRecord(key: $0, fingerprint: Self.fingerprint(of: request), reply: reply) })
         } catch {
             return failed(error)
         }

@@ -26,7 +26,9 @@ public final class OSDService: Sendable {
         try FileManager.default.createDirectory(atPath: settings.dataRoot + "/shards", withIntermediateDirectories: true)
         let policy = try Imaging.configure(policyDirectory: settings.imaging.policyDirectory)
         MagickModule.maxPixels = settings.imaging.maxPixels
-        logger.info("ImageMagick policy: \(policy)/policy.xml; images up to \(settings.imaging.maxPixels) pixels")
+        MagickModule.maxDecodeBytes = settings.imaging.maxDecodeBytes
+        LogRateLimit.process.configure(bytesPerSecond: settings.logBytesPerSecond)
+        logger.info("ImageMagick policy: \(policy)/policy.xml; images up to \(settings.imaging.maxPixels) pixels, \(settings.imaging.maxDecodeBytes) bytes of pixels a decode")
         let count = settings.resolvedThreads
         logger.info("sepia-osd \(settings.name): \(count) worker threads, broker \(settings.brokerEndpoint), data \(settings.dataRoot)")
         let watches = (0..<count).map { _ in SlotWatch() }

@@ -19,9 +19,11 @@ extension OSDSettings {
         maxFrameBytes = c.broker.maxFrameBytes
         slotInflightMax = c.broker.slotInflightMax
         scripting = ScriptingConfig(config: c)
+        logBytesPerSecond = c.lua.logBytesPerSecond
         shard = ShardOptions(config: c)
         imaging = ImagingSettings(maxPixels: c.imaging.maxPixels,
-                                  policyDirectory: c.imaging.policyDir.isEmpty ? nil : c.imaging.policyDir)
+                                  policyDirectory: c.imaging.policyDir.isEmpty ? nil : c.imaging.policyDir,
+                                  maxDecodeBytes: c.imaging.maxDecodeBytes)
         curve = CurveClientSettings(serverPublicKey: c.security.curveServerPublicKey)
         // A worker presents its own pair, never the client one, so a shared file cannot let a
         // client key register as a worker. No pair configured: one fresh pair per process.

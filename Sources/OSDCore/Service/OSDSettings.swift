@@ -30,6 +30,9 @@ public struct OSDSettings: Sendable, Equatable {
     public var slotInflightMax: Int
     /// lua.*, osd.classes_dir
     public var scripting: ScriptingConfig
+    /// lua.log_bytes_per_second: script log bytes the process writes per second, all slots
+    /// together (0: no rate limit).
+    public var logBytesPerSecond: Int
     /// limits.*, osd.dedup_*: what every shard this worker opens is tuned with.
     public var shard: ShardOptions
     /// imaging.*
@@ -53,6 +56,9 @@ public struct OSDSettings: Sendable, Equatable {
         public var maxPixels: Int
         /// imaging.policy_dir; nil: the shipped config/imagemagick.
         public var policyDirectory: String?
+        /// imaging.max_decode_bytes: most pixel memory one decode or resize may take
+        /// (estimated from the header).
+        public var maxDecodeBytes: Int
     }
 
     public struct CurveClientSettings: Sendable, Equatable {

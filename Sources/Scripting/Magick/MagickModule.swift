@@ -1,7 +1,13 @@
 // The `magick` Lua module: MagickWand through the Imaging module, with the names leafo/magick
 // users rely on. Failures raise cls errors (rc -EINVAL for a corrupt image or a bad spec,
-// -EFBIG over the pixel cap, -EPERM for a coder the policy forbids), so an uncaught one ends
-// the call with that errno and a caught one gives `false, -errno, message` from pcall.
+// -EFBIG over the pixel cap, -ENOMEM over the call's memory, -EPERM for a coder the policy
+// forbids), so an uncaught one ends the call with that errno and a caught one gives
+// `false, -errno, message` from pcall.
+//
+// Pixels count against the call's memory limit: a decode (or resize, crop) whose pixel memory,
+// estimated from the header, exceeds what the call has left is refused before ImageMagick
+// allocates anything, and an image the script holds is charged to the Lua state's memory
+// until it is destroyed or collected, so Lua's allocator and collector see it.
 import CLuaJIT
 import Codec
 import Imaging
@@ -10,6 +16,14 @@ import Synchronization
 /// Process-wide settings of the module (the worker sets them at start).
 public enum MagickModule {
     private static let pixelCap = Atomic<Int>(Imaging.defaultMaxPixels)
+    private static let decodeCap = Atomic<Int>(Imaging.defaultMaxDecodeBytes)
+
+    /// Most pixel memory one decode, resize or crop may take, whatever the call has left
+    /// (`imaging.max_decode_bytes`).
+    public static var maxDecodeBytes: Int {
+        get { decodeCap.load(ordering: .relaxed) }
+        set { decodeCap.store(newValue, ordering: .relaxed) }
+    }
 
     /// Images whose header says more pixels than this are refused before decoding (EFBIG).
     public static var maxPixels: Int {
@@ -49,6 +63,7 @@ extension LuaRuntime {
 }
 
 /// Holds an image for a Lua userdata; `destroy` empties it early, `__gc` releases the box.
+/// While it holds one, the image's pixel memory is charged to the Lua state's count.
 final class ImageBox {
     /// Boxes holding an image, over all threads. Lua sees only a pointer-sized userdata, not
     /// the hundreds of MB of pixels behind it, so its collector would keep dropped images
@@ -56,15 +71,33 @@ final class ImageBox {
     static let live = Atomic<Int>(0)
 
     var image: Image? {
-        didSet { if oldValue != nil, image == nil { Self.live.subtract(1, ordering: .relaxed) } }
+        didSet {
+            if oldValue != nil, image == nil { Self.live.subtract(1, ordering: .relaxed) }
+            recharge()
+        }
     }
+    /// The state's bookkeeping, valid while the state lives (boxes die with it at the latest).
+    private let ctx: UnsafeMutablePointer<sepia_lua_ctx>
+    private var charged = 0
 
-    init(_ image: Image) {
+    init(_ image: Image, ctx: UnsafeMutablePointer<sepia_lua_ctx>) {
         self.image = image
+        self.ctx = ctx
         Self.live.add(1, ordering: .relaxed)
+        recharge()
     }
 
-    deinit { if image != nil { Self.live.subtract(1, ordering: .relaxed) } }
+    /// Charges the image's pixel memory now (after a resize or crop, or none once destroyed).
+    func recharge() {
+        let now = image?.pixelBytes ?? 0
+        ctx.pointee.used = ctx.pointee.used - charged + now
+        charged = now
+    }
+
+    deinit {
+        ctx.pointee.used -= charged
+        if image != nil { Self.live.subtract(1, ordering: .relaxed) }
+    }
 }
 
 enum MagickFunctions {
@@ -75,6 +108,23 @@ enum MagickFunctions {
         if let s = Lua.strictString(L, index) { return s }
         if let bl = Lua.bufferlist(L, index) { return Lua.bytes(of: bl) }
         return nil
+    }
+
+    /// Pixel memory the running call may still take: what is left of its memory limit, at
+    /// most `maxDecodeBytes`.
+    static func allowance(_ L: LuaState) -> Int {
+        let c = LuaRuntime.from(L).ctx.pointee
+        let left = c.limit == 0 ? Int.max : max(0, c.limit - c.used)
+        return min(left, MagickModule.maxDecodeBytes)
+    }
+
+    /// What is left of the call's time, for the image's own deadline (a decode is one C call
+    /// that Lua's count hook cannot interrupt).
+    static func timeLeft(_ L: LuaState) -> Duration? {
+        let deadline = LuaRuntime.from(L).ctx.pointee.deadline_ns
+        guard deadline != 0 else { return nil }
+        let now = sepia_now_ns()
+        return .nanoseconds(Int64(clamping: deadline > now ? deadline - now : 0))
     }
 
     private static func fail(_ L: LuaState, _ function: String, _ error: any Error) -> Int32 {
@@ -89,7 +139,8 @@ enum MagickFunctions {
             return Lua.argError(L, 1, "load_image_from_blob", "string")
         }
         do {
-            let image = try Image.load(blob: bytes, maxPixels: MagickModule.maxPixels)
+            let image = try Image.load(blob: bytes, maxPixels: MagickModule.maxPixels, maxBytes: allowance(L),
+                                       timeLimit: timeLeft(L))
             pushImage(L, image)
             return 1
         } catch {
@@ -104,13 +155,16 @@ enum MagickFunctions {
         do {
             if let box = box(L, 1) {
                 guard let image = box.image else { return Lua.raise(L, "magick.thumb: the image was destroyed") }
+                image.pixelAllowance = allowance(L)
+                defer { box.recharge() }
                 try image.thumbnail(spec: specText)
                 try image.strip()
                 Lua.pushBytes(L, try image.blob())
                 return 1
             }
             guard let bytes = blob(L, 1) else { return Lua.argError(L, 1, "thumb", "image or string") }
-            Lua.pushBytes(L, try Imaging.thumb(blob: bytes, spec: specText, maxPixels: MagickModule.maxPixels))
+            Lua.pushBytes(L, try Imaging.thumb(blob: bytes, spec: specText, maxPixels: MagickModule.maxPixels,
+                                               maxBytes: allowance(L), timeLimit: timeLeft(L)))
             return 1
         } catch {
             return fail(L, "thumb", error)
@@ -135,7 +189,8 @@ enum MagickFunctions {
 
     private static func pushImage(_ L: LuaState, _ image: Image) {
         let slot = lua_newuserdata(L, MemoryLayout<UnsafeMutableRawPointer>.size)!
-        slot.storeBytes(of: Unmanaged.passRetained(ImageBox(image)).toOpaque(), as: UnsafeMutableRawPointer.self)
+        let box = ImageBox(image, ctx: LuaRuntime.from(L).ctx)
+        slot.storeBytes(of: Unmanaged.passRetained(box).toOpaque(), as: UnsafeMutableRawPointer.self)
         if luaL_newmetatable(L, MagickModule.metatableName) != 0 {
             let runtime = sepia_lua_host_runtime(L)
             lua_createtable(L, 0, Int32(MagickModule.methods.count))
@@ -168,6 +223,8 @@ enum MagickFunctions {
     private static func method(_ L: LuaState, _ name: String, _ body: (Image) throws -> Int32) -> Int32 {
         guard let box = box(L, 1) else { return Lua.argError(L, 1, name, "image") }
         guard let image = box.image else { return Lua.raise(L, "magick: \(name) on a destroyed image") }
+        image.pixelAllowance = allowance(L)
+        defer { box.recharge() }
         do { return try body(image) } catch { return fail(L, name, error) }
     }
 

@@ -23,6 +23,11 @@ public struct CallContext: Sendable {
     public var limits: CallLimits
     /// Milliseconds the client still waits (the request's remaining deadline); nil: none.
     public var remainingMillis: UInt64?
+    /// Lua instructions the request's earlier ops ran: the instruction limit bounds the
+    /// REQUEST, so this call gets what they left (at least one hook step, which then aborts).
+    public var instructionsSpent: UInt64
+    /// Log bytes the request's earlier ops wrote: the per-request log cap is shared by them.
+    public var logBytesSpent: Int
     /// Every cls write fails with EROFS (the ObjectAccess enforces it too).
     public var readOnly: Bool
     /// Return the call's log lines in `CallOutcome.logs`.
@@ -31,11 +36,14 @@ public struct CallContext: Sendable {
     public var log: @Sendable (LogRecord) -> Void
 
     public init(requestId: UInt64 = 0, limits: CallLimits = CallLimits(),
-                remainingMillis: UInt64? = nil, readOnly: Bool = false, wantLogs: Bool = false,
+                remainingMillis: UInt64? = nil, instructionsSpent: UInt64 = 0, logBytesSpent: Int = 0,
+                readOnly: Bool = false, wantLogs: Bool = false,
                 log: @escaping @Sendable (LogRecord) -> Void = { _ in }) {
         self.requestId = requestId
         self.limits = limits
         self.remainingMillis = remainingMillis
+        self.instructionsSpent = instructionsSpent
+        self.logBytesSpent = logBytesSpent
         self.readOnly = readOnly
         self.wantLogs = wantLogs
         self.log = log
@@ -55,6 +63,10 @@ public struct CallOutcome: Sendable, Equatable {
     public var error: ErrorInfo?
     /// The call's log lines, when the context asked for them.
     public var logs: [String]
+    /// Lua instructions the call ran (counted per hook step), for the request's budget.
+    public var instructions: UInt64 = 0
+    /// Log bytes the call wrote (within the caps), for the request's log cap.
+    public var logBytes: Int = 0
 
     public init(rc: Int32, output: Bytes = [], error: ErrorInfo? = nil, logs: [String] = []) {
         self.rc = rc

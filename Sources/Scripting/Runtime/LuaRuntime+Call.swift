@@ -22,7 +22,13 @@ extension LuaRuntime {
         }
         var millis: UInt64? = config.timeLimitMillis == 0 ? nil : config.timeLimitMillis
         if let remaining = context.remainingMillis { millis = min(millis ?? remaining, remaining) }
-        return Limits(instructions: lowest(config.instructionLimit, context.limits.instructions),
+        // The instruction limit bounds the request: this call gets what earlier ops left, and
+        // at least 1, so a spent budget aborts at the first hook step (as a spent time does).
+        var instructions = lowest(config.instructionLimit, context.limits.instructions)
+        if instructions != 0 {
+            instructions = instructions > context.instructionsSpent ? instructions - context.instructionsSpent : 1
+        }
+        return Limits(instructions: instructions,
                       millis: millis,
                       memory: lowest(config.memoryLimitBytes, context.limits.memoryBytes),
                       output: lowest(config.outputLimitBytes, context.limits.outputBytes))
@@ -159,6 +165,13 @@ extension LuaRuntime {
 
     private func outcome(_ result: Result<Int32, SepiaError>, _ call: CallState) -> CallOutcome {
         call.finishLog()
+        var outcome = plainOutcome(result, call)
+        outcome.instructions = ctx.pointee.instructions
+        outcome.logBytes = call.loggedBytes
+        return outcome
+    }
+
+    private func plainOutcome(_ result: Result<Int32, SepiaError>, _ call: CallState) -> CallOutcome {
         let output = call.output.map(Lua.bytes(of:)) ?? []
         if call.outputLimit != 0, output.count > call.outputLimit {
             return CallOutcome(SepiaError(.EOVERFLOW, .overflow, "output limit exceeded"),

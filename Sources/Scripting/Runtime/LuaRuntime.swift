@@ -119,7 +119,15 @@ public final class LuaRuntime {
     }
 
     /// Compiles a source known to be missing from this runtime's cache, and caches it.
+    ///
+    /// The chunk's cost is what the state grew by while compiling, measured with the collector
+    /// stopped: a collection step during the compile would free garbage of earlier calls (the
+    /// chunks evicted last time, say) and hide the new chunk's size, so the cache would keep
+    /// more than its byte bound (seen: 9-10 MB held under a 4 MB bound, depending on where the
+    /// collector's cycle stood).
     private func compileIntoCache(_ source: Bytes, sha: Bytes) -> Result<Int32, SepiaError> {
+        lua_gc(L, LUA_GCSTOP, 0)
+        defer { lua_gc(L, LUA_GCRESTART, 0) }
         let before = ctx.pointee.used
         return compile(source, chunkName: "=script").map { ref in
             let cost = ctx.pointee.used > before ? ctx.pointee.used - before : 0

@@ -61,6 +61,11 @@ public final class ShardStore {
     /// LevelDB write (all or nothing), without syncing. Later transactions see it at once;
     /// call `sync()` before acknowledging. A transaction is staged at most once.
     public func stage(_ txn: ShardTransaction, record: (key: Bytes, reply: Bytes)?) throws(SepiaError) {
+        try stage(txn, recording: record.map { ReplyRecord(key: $0.key, reply: $0.reply) })
+    }
+
+    /// `stage` with a record that may also keep the request's fingerprint (see `ReplyRecord`).
+    public func stage(_ txn: ShardTransaction, recording record: ReplyRecord?) throws(SepiaError) {
         guard txn.store === self else {
             throw SepiaError(.EINVAL, .bug, "transaction staged on a shard it does not belong to")
         }
@@ -82,7 +87,7 @@ public final class ShardStore {
             var value = Bytes()
             KeyLayout.appendUInt64(stamp, to: &value)
             KeyLayout.appendUInt64(nextRecordSequence, to: &value)
-            value += record.reply
+            record.appendValue(to: &value)
             batch.put(KeyLayout.record(record.key), value)
             batch.put(KeyLayout.recordAge(stamp: stamp, sequence: nextRecordSequence), record.key)
             added = 1
@@ -139,8 +144,13 @@ public final class ShardStore {
     /// The reply stored for a request that already committed, or nil. A read error also
     /// answers nil: the request then runs again and its commit reports the storage error.
     public func recordedReply(for key: Bytes) -> Bytes? {
+        recorded(for: key)?.reply
+    }
+
+    /// The record of a request that already committed (its reply and fingerprint), or nil.
+    public func recorded(for key: Bytes) -> ReplyRecord? {
         guard let value = try? db.get(KeyLayout.record(key)), value.count >= 16 else { return nil }
-        return Array(value[16...])
+        return ReplyRecord(key: key, value: value[16...])
     }
 
     /// Prunes up to `limit` records that are too old or beyond `maxRecords`, in one write.
