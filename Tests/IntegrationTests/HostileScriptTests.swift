@@ -142,6 +142,8 @@ import Testing
             "local ok = pcall(error, {}) local s = table.concat({string.rep('z', 1e6), string.rep('z', 1e6)})",
             "math.randomseed(1) local x = math.random()",
             "local s = 'x' while true do s = s .. s end",
+            "local s = ('a'):rep(3000) pcall(string.find, s, ('a*'):rep(4) .. 'b')",
+            "local s = ('x'):rep(1048576) pcall(string.gsub, s, '.-y', '')",
         ]
         // rc → the only kind it may come with; 0 when a script survives all its fragments.
         let documented: [Int32: ErrorKind?] = [
