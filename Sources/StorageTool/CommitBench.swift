@@ -44,7 +44,7 @@ struct CommitBench {
                 _ = try txn.apply(.write(offset: 0, data: payload))
                 _ = try txn.apply(.omapSet(entries: [KeyValue(Bytes(utf8: "k\(request)"), payload)]))
                 let key = ShardStore.recordKey(client: Bytes(utf8: "bench"), requestID: request)
-                try store.stage(txn, record: (key: key, reply: [0]))
+                try store.stage(txn, record: ReplyRecord(key: key, reply: [0]))
                 request += 1
                 txns += 1
             }

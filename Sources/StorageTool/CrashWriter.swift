@@ -37,7 +37,7 @@ struct CrashWriter {
                 _ = try txn.apply(.write(offset: 0, data: Self.payload(n)))
                 _ = try txn.apply(.setXattr(name: Bytes(utf8: "seq"), value: tag))
                 _ = try txn.apply(.omapSet(entries: [KeyValue(Bytes(utf8: "seq"), tag)]))
-                try store.stage(txn, record: (key: Self.recordKey(n), reply: tag))
+                try store.stage(txn, record: ReplyRecord(key: Self.recordKey(n), reply: tag))
             }
             try store.sync()
             // One unbuffered write per round: an ack is out as soon as its sync returned.

@@ -214,6 +214,13 @@ private func loadError(file: String? = nil, environment: [String: String] = [:],
         }
         #expect(key == "osd.durability" && reason.contains("\"fsync\""))
         #expect(try SepiaConfig.load(overrides: ["broker.max_frame_bytes": "1_048_576"]).broker.maxFrameBytes == 1 << 20)
+        // The flow-control and rate settings added later follow the same rule.
+        #expect(loadError(overrides: ["broker.slot_inflight_max": "0"])
+                == .invalidValue(key: "broker.slot_inflight_max", reason: "must be at least 1, got 0",
+                                 source: "override broker.slot_inflight_max"))
+        #expect(loadError(environment: ["SEPIA_LUA_LOG_BYTES_PER_SECOND": "-1"])
+                == .invalidValue(key: "lua.log_bytes_per_second", reason: "must be at least 0, got -1",
+                                 source: "environment SEPIA_LUA_LOG_BYTES_PER_SECOND"))
     }
 
     @Test func badFiles() throws {

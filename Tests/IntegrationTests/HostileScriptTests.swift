@@ -101,7 +101,7 @@ import Testing
             #expect(worker.isRunning && worker.processIdentifier == pid, "\(name): the worker lives")
             let now = try await cluster.status().workers.map(\.id).sorted()
             #expect(now == slots, "\(name): slots \(slots) became \(now)")
-            #expect(!cluster.log().contains("stuck in one request"), "\(name): the watchdog fired")
+            #expect(!cluster.log().contains("stuck in one script call"), "\(name): the watchdog fired")
             print("pattern '\(name)': rc \(r.rc) \(r.error.map { "\($0.kind)" } ?? "") after \(took), "
                   + "worker RSS \(before) KiB before, \(Self.rssKiB(pid) ?? 0) KiB after")
         }

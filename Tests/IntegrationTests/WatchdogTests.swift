@@ -24,7 +24,7 @@ import Testing
         // The second victim is answered for as soon as the broker gives it up; its watchdog
         // fires a moment later.
         try await eventually("both wedged processes replaced", timeout: .seconds(15)) {
-            cluster.log().components(separatedBy: "stuck in one request").count - 1 >= 2
+            cluster.log().components(separatedBy: "stuck in one script call").count - 1 >= 2
         }
         // Both processes still run: replaced in place, not dead.
         #expect(cluster.workerProcesses.allSatisfy { $0.isRunning })

@@ -31,7 +31,7 @@ import Testing
             _ = try txn.apply(.write(offset: 0, data: Bytes(repeating: 9, count: 200_000)))  // 4 chunks
             _ = try txn.apply(.setXattr(name: b("x"), value: b("1")))
             _ = try txn.apply(.omapSet(entries: [KeyValue(b("k"), b("v"))]))
-            try store.stage(txn, record: (key: b("req"), reply: b("ok")))
+            try store.stage(txn, record: ReplyRecord(key: b("req"), reply: b("ok")))
             #expect(errorOf { try store.stage(txn, record: nil) }?.kind == .bug)  // once only
             try store.sync()
         }
@@ -39,7 +39,7 @@ import Testing
         #expect(try store.look(b("o"), .read(offset: 0, length: 0)) == .data(Bytes(repeating: 9, count: 200_000)))
         #expect(try store.look(b("o"), .getXattr(name: b("x"))) == .data(b("1")))
         #expect(try store.look(b("o"), .omapGetValsByKeys(keys: [b("k")])) == .entries([KeyValue(b("k"), b("v"))], more: false))
-        #expect(store.recordedReply(for: b("req")) == b("ok"))
+        #expect(store.recorded(for: b("req"))?.reply == b("ok"))
     }
 
     @Test func groupCommitSyncsOncePerRound() throws {
@@ -90,14 +90,14 @@ import Testing
         #expect(key != ShardStore.recordKey(client: [0, 1, 2], requestID: 78))
         do {
             let store = try ShardStore(path: path)
-            #expect(store.recordedReply(for: key) == nil)
-            try store.run(b("o"), [.append(data: b("x"))], record: (key: key, reply: b("reply-77")))
+            #expect(store.recorded(for: key)?.reply == nil)
+            try store.run(b("o"), [.append(data: b("x"))], record: ReplyRecord(key: key, reply: b("reply-77")))
             // A failed request's reply can be recorded too, with no effects.
-            try store.commit(store.transaction(oid: b("o")), record: (key: b("failed"), reply: b("rc=-2")), durability: .sync)
+            try store.commit(store.transaction(oid: b("o")), record: ReplyRecord(key: b("failed"), reply: b("rc=-2")), durability: .sync)
         }
         let store = try ShardStore(path: path)
-        #expect(store.recordedReply(for: key) == b("reply-77"))
-        #expect(store.recordedReply(for: b("failed")) == b("rc=-2"))
+        #expect(store.recorded(for: key)?.reply == b("reply-77"))
+        #expect(store.recorded(for: b("failed"))?.reply == b("rc=-2"))
         #expect(store.recordCount == 2)
         #expect(try store.look(b("o"), .read(offset: 0, length: 0)) == .data(b("x")))
     }
@@ -110,7 +110,7 @@ import Testing
         do {
             let store = try ShardStore(path: path, options: options)
             for i in 0..<20 {
-                try store.commit(store.transaction(oid: b("o")), record: (key: b("r\(i)"), reply: b("\(i)")), durability: .none)
+                try store.commit(store.transaction(oid: b("o")), record: ReplyRecord(key: b("r\(i)"), reply: b("\(i)")), durability: .none)
                 #expect(store.recordCount <= max(6, i + 1))
             }
             #expect(store.recordCount <= 6)
@@ -118,8 +118,8 @@ import Testing
         }
         let store = try ShardStore(path: path, options: options)
         #expect(store.recordCount <= 6)
-        #expect(store.recordedReply(for: b("r19")) == b("19"))  // the newest stay
-        #expect(store.recordedReply(for: b("r0")) == nil)       // the oldest went
+        #expect(store.recorded(for: b("r19"))?.reply == b("19"))  // the newest stay
+        #expect(store.recorded(for: b("r0"))?.reply == nil)       // the oldest went
     }
 
     @Test func recordsArePrunedByAge() throws {
@@ -127,12 +127,12 @@ import Testing
         options.recordRetentionSeconds = 0  // everything already stored is too old
         let store = try ShardStore(path: dir.sub("s"), options: options)
         for i in 0..<5 {
-            try store.commit(store.transaction(oid: b("o")), record: (key: b("r\(i)"), reply: []), durability: .none)
+            try store.commit(store.transaction(oid: b("o")), record: ReplyRecord(key: b("r\(i)"), reply: []), durability: .none)
         }
         #expect(store.recordCount == 1)  // each stage pruned the ones before it
-        #expect(store.recordedReply(for: b("r4")) == [])
+        #expect(store.recorded(for: b("r4"))?.reply == [])
         #expect(try store.pruneRecords(limit: 10) == 1)
-        #expect(store.recordCount == 0 && store.recordedReply(for: b("r4")) == nil)
+        #expect(store.recordCount == 0 && store.recorded(for: b("r4"))?.reply == nil)
     }
 
     @Test func syncCoversWritesBeforeALogSwitch() throws {
@@ -160,11 +160,11 @@ import Testing
         let store = try ShardStore(path: dir.sub("s"))
         let key = ShardStore.recordKey(client: b("client-1"), requestID: 5)
         func handle() throws -> Bytes {
-            if let reply = store.recordedReply(for: key) { return reply }
+            if let reply = store.recorded(for: key)?.reply { return reply }
             let txn = try store.transaction(oid: b("counter"))
             _ = try txn.apply(.append(data: b("+")))
             guard case .data(let now) = try txn.apply(.read(offset: 0, length: 0)) else { return [] }
-            try store.stage(txn, record: (key: key, reply: now))
+            try store.stage(txn, record: ReplyRecord(key: key, reply: now))
             return now
         }
         let first = try handle()

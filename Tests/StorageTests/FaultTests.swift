@@ -82,7 +82,7 @@ import Testing
                 _ = try txn.apply(.writeFull(data: Bytes(repeating: UInt8(i), count: 200_000)))
                 _ = try txn.apply(.setXattr(name: b("i"), value: b("\(i)")))
                 do throws(SepiaError) {
-                    try store.commit(txn, record: (key: b("r\(i)"), reply: b("\(i)")), durability: .sync)
+                    try store.commit(txn, record: ReplyRecord(key: b("r\(i)"), reply: b("\(i)")), durability: .sync)
                 } catch {
                     failure = error
                     break
@@ -103,11 +103,11 @@ import Testing
         let store = try ShardStore(path: path)
         for i in 0..<committed {
             #expect(try store.look(b("o\(i)"), .read(offset: 0, length: 0)) == .data(Bytes(repeating: UInt8(i), count: 200_000)))
-            #expect(store.recordedReply(for: b("r\(i)")) == b("\(i)"))
+            #expect(store.recorded(for: b("r\(i)"))?.reply == b("\(i)"))
         }
         let failed = b("o\(committed)")
         #expect(errnoOf { _ = try store.look(failed, .stat) } == .ENOENT)
-        #expect(store.recordedReply(for: b("r\(committed)")) == nil)
+        #expect(store.recorded(for: b("r\(committed)"))?.reply == nil)
         #expect(try store.listObjects(max: 1000).names.count == committed)
     }
 }

@@ -41,7 +41,7 @@ import Testing
         for name in names {
             // Keys of other kinds must not leak into the listing.
             try store.run(name, [.write(offset: 0, data: name), .setXattr(name: [0xFF], value: []),
-                                 .omapSet(entries: [KeyValue([0], [])])], record: (key: name, reply: []))
+                                 .omapSet(entries: [KeyValue([0], [])])], record: ReplyRecord(key: name, reply: []))
         }
         let sorted = names.sorted { $0.lexicographicallyPrecedes($1) }
         #expect(try store.listObjects(max: 1000) == (sorted, false))

@@ -29,7 +29,7 @@ func b(_ string: String) -> Bytes { Bytes(utf8: string) }
 extension ShardStore {
     /// Runs `ops` as one transaction and commits it with sync; returns the results.
     @discardableResult
-    func run(_ oid: Bytes, _ ops: [Op], record: (key: Bytes, reply: Bytes)? = nil) throws(SepiaError) -> [OpResult] {
+    func run(_ oid: Bytes, _ ops: [Op], record: ReplyRecord? = nil) throws(SepiaError) -> [OpResult] {
         let txn = try transaction(oid: oid)
         var results: [OpResult] = []
         for op in ops { results.append(try txn.apply(op)) }

@@ -14,8 +14,8 @@ public struct BrokerSettingsError: Error, CustomStringConvertible {
 extension BrokerSettings {
     /// The documented defaults (config/sepia.yaml).
     public init() {
-        // The defaults configure no CURVE keys, so there is nothing to refuse.
-        self = (try? BrokerSettings(config: SepiaConfig())) ?? BrokerSettings(clientEndpoint: "", workerEndpoint: "")
+        // Only CURVE key checks can refuse a configuration, and the defaults configure no keys.
+        self = try! BrokerSettings(config: SepiaConfig())
     }
 
     /// Defaults, overlaid with the configuration file (when given or named by SEPIA_CONFIG) and

@@ -2,6 +2,7 @@
 // the slot's runtime; primitives go straight to the staged transaction. Nothing here commits
 // durably: the slot stages the effects and syncs once per round (group commit).
 import Codec
+import Foundation
 import Crypto
 import Scripting
 import Storage
@@ -21,6 +22,8 @@ struct RequestExecutor {
     let runtime: LuaRuntime
     let settings: OSDSettings
     let logSink: @Sendable (LogRecord) -> Void
+    /// What the watchdog sees of this slot: the script call in progress.
+    let watch: SlotWatch
 
     /// Milliseconds the next Lua op may run: the smaller of what the client still waits and
     /// what is left of the request's time limit. At least 1: a spent budget then ends the op
@@ -99,13 +102,19 @@ struct RequestExecutor {
                     readOnly: readOnly,
                     wantLogs: logs != nil,
                     log: logSink)
-                let outcome: CallOutcome
-                if case .exec(let script, let handler, let input) = op {
-                    outcome = runtime.exec(script: script, handler: handler, input: input, object: txn, context: context)
-                } else if case .call(let className, let method, let input) = op {
-                    outcome = runtime.call(className: className, method: method, input: input, object: txn, context: context)
-                } else {
-                    preconditionFailure("unreachable")
+                let outcome: CallOutcome = watch.watching {
+                    if case .exec(let script, let handler, let input) = op {
+                        if handler == settings.faultWedgeHandler {
+                            // Fault injection (tests only): hold the thread in C, as a call no
+                            // limit can interrupt would, for the watchdog to find.
+                            while true { sleep(3600) }
+                        }
+                        return runtime.exec(script: script, handler: handler, input: input, object: txn, context: context)
+                    } else if case .call(let className, let method, let input) = op {
+                        return runtime.call(className: className, method: method, input: input, object: txn, context: context)
+                    } else {
+                        preconditionFailure("unreachable")
+                    }
                 }
                 logs?.append(contentsOf: outcome.logs)
                 instructions += outcome.instructions
@@ -137,7 +146,7 @@ struct RequestExecutor {
         let reply = Reply(id: request.id, rc: rc, results: results, logs: logs).encode()
         guard txn.hasWrites else { return Execution(reply: reply, needsSync: false) }
         do {
-            try store.stage(txn, recording: recordKey.map { ReplyRecord(key: $0, fingerprint: Self.fingerprint(of: request), reply: reply) })
+            try store.stage(txn, record: recordKey.map { ReplyRecord(key: $0, fingerprint: Self.fingerprint(of: request), reply: reply) })
         } catch {
             return failed(error)
         }

@@ -10,14 +10,24 @@ import Foundation
 import Logging
 import Synchronization
 
-/// When the request a slot is running started (0: idle). Written by the slot, read by the watchdog.
+/// When the script call a slot is running started (0: none). Written by the slot, read by the
+/// watchdog.
 public final class SlotWatch: Sendable {
     private let startedAt = Atomic<UInt64>(0)
 
     public init() {}
 
-    func started(now: UInt64) { startedAt.store(max(now, 1), ordering: .releasing) }
+    func started(now: UInt64 = DispatchTime.now().uptimeNanoseconds) { startedAt.store(max(now, 1), ordering: .releasing) }
     func finished() { startedAt.store(0, ordering: .releasing) }
+
+    /// Runs one script call under watch. Only script calls are watched: the time limit is
+    /// theirs, while primitive ops, decoding and commits are bounded by their size (a large
+    /// write on a loaded machine may take longer than the limit and is not stuck).
+    func watching<T>(_ call: () -> T) -> T {
+        started()
+        defer { finished() }
+        return call()
+    }
     var runningSince: UInt64? {
         let t = startedAt.load(ordering: .acquiring)
         return t == 0 ? nil : t
@@ -55,10 +65,10 @@ public enum Watchdog {
                 }
                 let seconds = String(format: "%.1f", Double(nanos) / 1e9)
                 if stopSeen != nil {
-                    logger.critical("slot \(slot) stuck in one request for \(seconds) s while stopping: exiting without it")
+                    logger.critical("slot \(slot) stuck in one script call for \(seconds) s while stopping: exiting without it")
                     exit(70)
                 }
-                logger.critical("slot \(slot) stuck in one request for \(seconds) s (a call the limits cannot interrupt): restarting this worker process")
+                logger.critical("slot \(slot) stuck in one script call for \(seconds) s (a call the limits cannot interrupt): restarting this worker process")
                 replaceProcess(logger: logger)
             }
         }

@@ -53,7 +53,7 @@ final class WorkerSlot: @unchecked Sendable {
     func run() {
         runtime = LuaRuntime(config: settings.scripting)
         runtime.installMagick()
-        executor = RequestExecutor(runtime: runtime, settings: settings, logSink: logSink())
+        executor = RequestExecutor(runtime: runtime, settings: settings, logSink: logSink(), watch: watch)
         let report = runtime.loadClasses()
         if index == 0 {
             if !report.loaded.isEmpty { logger.info("classes: \(report.loaded.sorted().joined(separator: ", "))") }
@@ -212,14 +212,7 @@ final class WorkerSlot: @unchecked Sendable {
             round.add(tag: tag, reply: Reply(id: request.id, failure: error).encode(), shard: nil)
             return
         }
-        watch.started(now: Self.now())
-        if let wedge = settings.faultWedgeHandler, request.ops.contains(where: { if case .exec(_, wedge, _) = $0 { true } else { false } }) {
-            // Fault injection (tests only): hold the thread in C, as a call no limit can
-            // interrupt would, for the watchdog to find.
-            while true { sleep(3600) }
-        }
         let execution = executor.execute(request, on: store, receivedAt: received)
-        watch.finished()
         round.add(tag: tag, reply: execution.reply, shard: execution.needsSync ? shard : nil)
         latencies.record(HandlerLatencies.label(of: request),
                          micros: UInt64(max(0, (ContinuousClock.now - received).wholeMicroseconds)),

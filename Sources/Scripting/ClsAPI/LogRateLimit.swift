@@ -20,8 +20,9 @@ public final class LogRateLimit: Sendable {
     }
     private let state: Mutex<State>
 
-    /// The process's limit, used by every `LuaRuntime` (the worker sets the rate at start).
-    public static let process = LogRateLimit(bytesPerSecond: 1 << 20)
+    /// The process's limit, used by every `LuaRuntime`: none until the worker sets
+    /// lua.log_bytes_per_second at start, so the setting's default lives in one place.
+    public static let process = LogRateLimit(bytesPerSecond: 0)
 
     public init(bytesPerSecond: Int, now: ContinuousClock.Instant = .now) {
         let rate = max(0, bytesPerSecond)

@@ -60,12 +60,7 @@ public final class ShardStore {
     /// Writes the transaction's effects and, if given, the request's reply record as ONE
     /// LevelDB write (all or nothing), without syncing. Later transactions see it at once;
     /// call `sync()` before acknowledging. A transaction is staged at most once.
-    public func stage(_ txn: ShardTransaction, record: (key: Bytes, reply: Bytes)?) throws(SepiaError) {
-        try stage(txn, recording: record.map { ReplyRecord(key: $0.key, reply: $0.reply) })
-    }
-
-    /// `stage` with a record that may also keep the request's fingerprint (see `ReplyRecord`).
-    public func stage(_ txn: ShardTransaction, recording record: ReplyRecord?) throws(SepiaError) {
+    public func stage(_ txn: ShardTransaction, record: ReplyRecord?) throws(SepiaError) {
         guard txn.store === self else {
             throw SepiaError(.EINVAL, .bug, "transaction staged on a shard it does not belong to")
         }
@@ -122,7 +117,7 @@ public final class ShardStore {
     }
 
     /// Stage, then sync unless `durability` is `.none`: one request, no grouping.
-    public func commit(_ txn: ShardTransaction, record: (key: Bytes, reply: Bytes)?,
+    public func commit(_ txn: ShardTransaction, record: ReplyRecord?,
                        durability: Durability) throws(SepiaError) {
         try stage(txn, record: record)
         if durability == .sync { try sync() }
@@ -141,13 +136,9 @@ public final class ShardStore {
         return key
     }
 
-    /// The reply stored for a request that already committed, or nil. A read error also
-    /// answers nil: the request then runs again and its commit reports the storage error.
-    public func recordedReply(for key: Bytes) -> Bytes? {
-        recorded(for: key)?.reply
-    }
-
-    /// The record of a request that already committed (its reply and fingerprint), or nil.
+    /// The record of a request that already committed (its reply and fingerprint), or nil. A
+    /// read error also answers nil: the request then runs again and its commit reports the
+    /// storage error.
     public func recorded(for key: Bytes) -> ReplyRecord? {
         guard let value = try? db.get(KeyLayout.record(key)), value.count >= 16 else { return nil }
         return ReplyRecord(key: key, value: value[16...])

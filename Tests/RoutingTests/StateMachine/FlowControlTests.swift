@@ -9,6 +9,18 @@ import Testing
     let a = SlotID("a"), b = SlotID("b")
 
     /// One slot, all shards open, the given window and slot queue.
+    /// With a window of one, after two of the flood's replies the third dispatch is calm's
+    /// request, and its reply reaches calm.
+    func expectCalmDispatchedThird(_ h: inout RoutingHarness, sourceLocation: SourceLocation = #_sourceLocation) {
+        h.reply(a, tag: h.dispatches[0].tag)
+        h.reply(a, tag: h.dispatches[1].tag)
+        #expect(h.dispatches.count == 3 && h.machine.pending[h.dispatches[2].tag]?.client == Bytes(utf8: "calm"),
+                sourceLocation: sourceLocation)
+        h.reply(a, tag: h.dispatches[2].tag)
+        #expect(h.answers.contains { String(decoding: $0.client, as: UTF8.self) == "calm" && $0.rc == 0 },
+                sourceLocation: sourceLocation)
+    }
+
     static func serving(window: Int, slotQueue: Int = 64, shardQueue: Int = 16) -> RoutingHarness {
         var settings = RoutingSettings(shardCount: 4, heartbeatIntervalMillis: 100, heartbeatLiveness: 3,
                                        shardQueueMax: shardQueue, clientInflightMax: 1000)
@@ -60,11 +72,7 @@ import Testing
         var h = Self.serving(window: 1)
         for id in 1...20 { h.request(client: "flood", id: UInt64(id), oid: h.oid(forShard: 0)) }
         h.request(client: "calm", id: 1, oid: h.oid(forShard: 3))
-        h.reply(a, tag: h.dispatches[0].tag)
-        h.reply(a, tag: h.dispatches[1].tag)
-        #expect(h.dispatches.count == 3 && h.machine.pending[h.dispatches[2].tag]?.client == Bytes(utf8: "calm"))
-        h.reply(a, tag: h.dispatches[2].tag)
-        #expect(h.answers.contains { String(decoding: $0.client, as: UTF8.self) == "calm" && $0.rc == 0 })
+        expectCalmDispatchedThird(&h)
     }
 
     @Test func aFullSlotQueueRefusesTheNewestOfTheClientHoldingTheMost() {
@@ -79,11 +87,7 @@ import Testing
         #expect(h.answers.allSatisfy { String(decoding: $0.client, as: UTF8.self) == "flood" })
         #expect(h.machine.queueRefusals == 2)
         // calm is served after one more of flood's.
-        h.reply(a, tag: h.dispatches[0].tag)
-        h.reply(a, tag: h.dispatches[1].tag)
-        #expect(h.dispatches.count == 3 && h.machine.pending[h.dispatches[2].tag]?.client == Bytes(utf8: "calm"))
-        h.reply(a, tag: h.dispatches[2].tag)
-        #expect(h.answers.contains { String(decoding: $0.client, as: UTF8.self) == "calm" && $0.rc == 0 })
+        expectCalmDispatchedThird(&h)
     }
 
     @Test func aFullShardQueueDuringHandOverRefusesTheFlooder() {

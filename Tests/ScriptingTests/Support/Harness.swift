@@ -58,6 +58,17 @@ func expectHealthy(_ h: Harness, sourceLocation: SourceLocation = #_sourceLocati
     #expect(o.rc == 1 && o.text == "OK0", sourceLocation: sourceLocation)
 }
 
+/// Runs a hostile `body` (then `return 0`) on a fresh runtime: it must end, within a generous
+/// bound, with `errno` and `kind`, and the runtime must serve the next call.
+func expectAborts(_ body: String, with errno: Errno, _ kind: ErrorKind, sourceLocation: SourceLocation = #_sourceLocation) {
+    let h = Harness()
+    let start = ContinuousClock.now
+    let o = h.run(body + "\nreturn 0")
+    #expect(o.rc == errno.rc && o.kind == kind, "\(o.rc) \(o.error?.message ?? "")", sourceLocation: sourceLocation)
+    #expect(ContinuousClock.now - start < .seconds(60), "ended", sourceLocation: sourceLocation)
+    expectHealthy(h, sourceLocation: sourceLocation)
+}
+
 final class LogBox: @unchecked Sendable {
     // Only touched from the test's own thread (the runtime calls the sink synchronously).
     var records: [LogRecord] = []
