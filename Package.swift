@@ -36,6 +36,9 @@ let package = Package(
 
         // Wire messages (msgpack). Depends on no other Sepia module.
         .target(name: "Codec", dependencies: ["CMsgpack"]),
+        // Child processes that are always reaped and never inherit each other's descriptors.
+        .target(name: "CSpawn"),
+        .target(name: "Spawn", dependencies: ["CSpawn"]),
         // A small ZeroMQ wrapper: context, sockets, multipart messages, poll, CURVE.
         .target(name: "ZeroMQ", dependencies: ["CZeroMQ"]),
         // Configuration file + environment + flags.
@@ -84,23 +87,23 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
         ]),
         .executableTarget(name: "ClientCLI", dependencies: [
-            "Client", "Codec", "Config", "ZeroMQ", "Imaging",
+            "Client", "Codec", "Config", "ZeroMQ", "Imaging", "Spawn",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         // Storage crash-test writer and commit benchmark (used by StorageTests).
         .executableTarget(name: "StorageTool", dependencies: ["Storage", "Codec"]),
 
         .testTarget(name: "CodecTests", dependencies: ["Codec"]),
-        .testTarget(name: "StorageTests", dependencies: ["Storage", "Codec"]),
+        .testTarget(name: "StorageTests", dependencies: ["Storage", "Codec", "Spawn"]),
         .testTarget(name: "ScriptingTests", dependencies: [
             "Scripting", "Storage", "Codec", "Imaging", "CLuaJIT", "CLuaPattern",
         ]),
-        .testTarget(name: "ImagingTests", dependencies: ["Imaging"]),
+        .testTarget(name: "ImagingTests", dependencies: ["Imaging", "Spawn"]),
         .testTarget(name: "RoutingTests", dependencies: [
             "Routing", "Codec", "BrokerCore", "OSDCore", "ZeroMQ", .product(name: "Logging", package: "swift-log"),
         ]),
         .testTarget(name: "ConfigTests", dependencies: ["Config", "BrokerCore", "OSDCore", "Scripting", "Storage"]),
         .testTarget(name: "OSDCoreTests", dependencies: ["OSDCore", "Codec"]),
-        .testTarget(name: "IntegrationTests", dependencies: ["Client", "Codec", "ZeroMQ", "Config"]),
+        .testTarget(name: "IntegrationTests", dependencies: ["Client", "Codec", "ZeroMQ", "Config", "Spawn"]),
     ]
 )

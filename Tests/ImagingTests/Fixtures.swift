@@ -1,6 +1,7 @@
 // Fixtures: images made in the test, with the `convert` tool, in a temp dir per test.
 import Codec
 import Foundation
+import Spawn
 import Imaging
 import Testing
 
@@ -15,13 +16,8 @@ struct Fixtures {
     /// Runs `convert ARGS... OUTPUT` and returns the output file's bytes.
     func convert(_ arguments: [String], output name: String) throws -> Bytes {
         let path = directory + "/" + name
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["convert"] + arguments + [path]
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        process.waitUntilExit()
-        try #require(process.terminationStatus == 0, "convert \(arguments) failed")
+        let r = try Child.run("/usr/bin/env", ["convert"] + arguments + [path], killAfter: 120)
+        try #require(r.status == 0, "convert \(arguments) failed: \(r.errors)")
         return try Bytes(Data(contentsOf: URL(fileURLWithPath: path)))
     }
 

@@ -1,20 +1,15 @@
 // docs/cli.md and the CLI cannot drift: every command and every long flag that `sepia` accepts
 // (read from the binary's own description of itself) is named in the page.
 import Foundation
+import Spawn
 import Testing
 
 @Suite(.timeLimit(.minutes(1)))
 struct CLIDocTests {
     /// (command path, long flags) for every command and subcommand of the binary.
     static func commands() throws -> [(path: String, flags: [String])] {
-        let p = Process()
-        p.executableURL = ClusterHarness.binDir.appendingPathComponent("sepia")
-        p.arguments = ["--experimental-dump-help"]
-        let out = Pipe()
-        p.standardOutput = out
-        try p.run()
-        let data = out.fileHandleForReading.readDataToEndOfFile()
-        p.waitUntilExit()
+        let data = try Child.run(ClusterHarness.binDir.appendingPathComponent("sepia").path, ["--experimental-dump-help"],
+                                 killAfter: 30).stdout
         let root = try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any])
         var found: [(String, [String])] = []
         func walk(_ command: [String: Any], _ path: [String]) {

@@ -1,5 +1,6 @@
 // Runs the real `sepia` binary and captures what it prints.
 import Foundation
+import Spawn
 
 struct CLIResult {
     var status: Int32
@@ -30,59 +31,15 @@ enum CLIRunner {
 
     static func runBlocking(_ args: [String], broker: String?, stdin: Data?, environment: [String: String],
                             killAfter: TimeInterval? = nil) throws -> CLIResult {
-        let p = Process()
-        p.executableURL = ClusterHarness.binDir.appendingPathComponent("sepia")
-        p.arguments = args
         var env = ProcessInfo.processInfo.environment
         env["SEPIA_BROKER"] = broker ?? ""
         // Keep the tests away from any local cluster of the person running them.
         env["SEPIA_HOME"] = FileManager.default.temporaryDirectory.appendingPathComponent("sepia-cli-home-\(getpid())").path
         for (k, v) in environment { env[k] = v }
-        p.environment = env
-        let out = Pipe(), err = Pipe(), input = Pipe()
-        p.standardOutput = out
-        p.standardError = err
-        p.standardInput = input
-        try p.run()
-        let killed = Flag()
-        if let killAfter {
-            DispatchQueue.global().asyncAfter(deadline: .now() + killAfter) {
-                if p.isRunning {
-                    killed.set()
-                    kill(p.processIdentifier, SIGKILL)
-                }
-            }
-        }
-        // Read both pipes concurrently so a large output never blocks the child.
-        let outBox = DataBox(), errBox = DataBox()
-        let group = DispatchGroup()
-        group.enter()
-        Thread.detachNewThread { outBox.set(out.fileHandleForReading.readDataToEndOfFile()); group.leave() }
-        group.enter()
-        Thread.detachNewThread { errBox.set(err.fileHandleForReading.readDataToEndOfFile()); group.leave() }
-        if let stdin { input.fileHandleForWriting.write(stdin) }
-        try input.fileHandleForWriting.close()
-        p.waitUntilExit()
-        group.wait()
-        return CLIResult(status: p.terminationStatus, stdout: outBox.get(), stderr: String(decoding: errBox.get(), as: UTF8.self),
-                         killed: killed.isSet)
+        let outcome = try Child.run(ClusterHarness.binDir.appendingPathComponent("sepia").path, args, environment: env,
+                                    input: stdin ?? Data(), killAfter: killAfter)
+        return CLIResult(status: outcome.status, stdout: outcome.stdout, stderr: outcome.errors, killed: outcome.killed)
     }
-}
-
-final class DataBox: @unchecked Sendable {
-    // @unchecked Sendable: guarded by the lock.
-    private let lock = NSLock()
-    private var data = Data()
-    func set(_ d: Data) { lock.withLock { data = d } }
-    func get() -> Data { lock.withLock { data } }
-}
-
-final class Flag: @unchecked Sendable {
-    // @unchecked Sendable: guarded by the lock.
-    private let lock = NSLock()
-    private var value = false
-    func set() { lock.withLock { value = true } }
-    var isSet: Bool { lock.withLock { value } }
 }
 
 /// Runs blocking work (reading a child's output, waiting for it to exit) on a thread of its

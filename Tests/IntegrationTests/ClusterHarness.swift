@@ -3,6 +3,7 @@
 import Client
 import Codec
 import Foundation
+import Spawn
 import Testing
 
 final class ClusterHarness: @unchecked Sendable {
@@ -12,8 +13,8 @@ final class ClusterHarness: @unchecked Sendable {
     let classesDir: String
     private(set) var clientEndpoint = ""
     private(set) var workerEndpoint = ""
-    private var broker: Process?
-    private var workers: [Process] = []
+    private var broker: Child?
+    private var workers: [Child] = []
     private let lock = NSLock()
     let logFile: URL
     private let logHandle: FileHandle
@@ -76,16 +77,11 @@ final class ClusterHarness: @unchecked Sendable {
     }
 
     func startBroker(clientEndpoint: String = "tcp://127.0.0.1:*", workerEndpoint: String = "tcp://127.0.0.1:*") throws {
-        let p = Process()
-        p.executableURL = Self.binDir.appendingPathComponent("sepia-broker")
-        p.arguments = ["--client-endpoint", clientEndpoint, "--worker-endpoint", workerEndpoint, "--shards", String(shards), "--exit-with-parent"]
-        p.environment = environment()
-        let out = Pipe()
-        p.standardOutput = out
-        p.standardError = logHandle
-        try p.run()
+        let p = try Child(Self.binDir.appendingPathComponent("sepia-broker").path,
+                          ["--client-endpoint", clientEndpoint, "--worker-endpoint", workerEndpoint, "--shards", String(shards), "--exit-with-parent"],
+                          environment: environment(), stdout: .pipe, stderr: .file(logHandle))
         broker = p
-        let line = try Self.readLine(out.fileHandleForReading, prefix: "sepia-broker: listening", timeout: .seconds(20))
+        let line = try Self.readLine(p.standardOutput!, prefix: "sepia-broker: listening", timeout: .seconds(20))
         for part in line.split(separator: " ") {
             if part.hasPrefix("client=") { self.clientEndpoint = String(part.dropFirst(7)) }
             if part.hasPrefix("worker=") { self.workerEndpoint = String(part.dropFirst(7)) }
@@ -93,48 +89,35 @@ final class ClusterHarness: @unchecked Sendable {
     }
 
     @discardableResult
-    func addWorker(threads: Int = 1, environment overrides: [String: String] = [:]) throws -> Process {
-        let p = Process()
-        p.executableURL = Self.binDir.appendingPathComponent("sepia-osd")
-        p.arguments = ["--broker", workerEndpoint, "--data", dataRoot.path, "--threads", String(threads),
-                       "--classes", classesDir, "--exit-with-parent"]
-        p.environment = environment(overrides)
-        p.standardOutput = logHandle
-        p.standardError = logHandle
-        try p.run()
+    func addWorker(threads: Int = 1, environment overrides: [String: String] = [:]) throws -> Child {
+        let p = try Child(Self.binDir.appendingPathComponent("sepia-osd").path,
+                          ["--broker", workerEndpoint, "--data", dataRoot.path, "--threads", String(threads),
+                           "--classes", classesDir, "--exit-with-parent"],
+                          environment: environment(overrides), stdout: .file(logHandle), stderr: .file(logHandle))
         lock.withLock { workers.append(p) }
         return p
     }
 
-    var workerProcesses: [Process] { lock.withLock { workers } }
-    var brokerProcess: Process? { broker }
+    var workerProcesses: [Child] { lock.withLock { workers } }
+    var brokerProcess: Child? { broker }
 
-    func kill(_ p: Process, signal: Int32 = SIGKILL) {
-        Foundation.kill(p.processIdentifier, signal)
+    func kill(_ p: Child, signal: Int32 = SIGKILL) {
+        p.signal(signal)
     }
 
     /// Kills the broker (SIGKILL) and starts a new one on the same endpoints.
     func restartBroker() throws {
         if let broker {
-            Foundation.kill(broker.processIdentifier, SIGKILL)
+            broker.signal(SIGKILL)
             broker.waitUntilExit()
         }
         try startBroker(clientEndpoint: clientEndpoint, workerEndpoint: workerEndpoint)
     }
 
     func stop() {
-        for w in workerProcesses where w.isRunning { w.terminate() }
-        for w in workerProcesses { Self.wait(w, seconds: 10) }
-        if let broker, broker.isRunning {
-            broker.terminate()
-            Self.wait(broker, seconds: 5)
-        }
-    }
-
-    static func wait(_ p: Process, seconds: Double) {
-        let deadline = Date().addingTimeInterval(seconds)
-        while p.isRunning && Date() < deadline { usleep(5000) }
-        if p.isRunning { Foundation.kill(p.processIdentifier, SIGKILL); p.waitUntilExit() }
+        for w in workerProcesses { w.terminate() }
+        for w in workerProcesses { w.stop(grace: 10) }
+        broker?.stop(grace: 5)
     }
 
     func client(timeout: Duration = .seconds(10), retries: Int = 5, curve: CurveClientKeys? = nil) throws -> SepiaClient {

@@ -3,6 +3,7 @@
 import Client
 import Codec
 import Foundation
+import Spawn
 import Testing
 import ZeroMQ
 
@@ -208,17 +209,9 @@ import ZeroMQ
 
     /// Runs `binary`, which must exit non-zero at once and say `message` on stderr.
     static func expectRefusal(_ binary: String, _ arguments: [String], _ environment: [String: String], _ message: String) throws {
-        let p = Process()
-        p.executableURL = ClusterHarness.binDir.appendingPathComponent(binary)
-        p.arguments = arguments
-        p.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
-        let errors = Pipe()
-        p.standardError = errors
-        p.standardOutput = FileHandle.nullDevice
-        try p.run()
-        let text = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        p.waitUntilExit()
-        #expect(p.terminationStatus != 0, "\(binary) \(environment)")
-        #expect(text.contains(message), "\(text)")
+        let r = try Child.run(ClusterHarness.binDir.appendingPathComponent(binary).path, arguments,
+                              environment: ProcessInfo.processInfo.environment.merging(environment) { $1 }, killAfter: 30)
+        #expect(r.status != 0 && !r.killed, "\(binary) \(environment)")
+        #expect(r.errors.contains(message), "\(r.errors)")
     }
 }

@@ -4,6 +4,7 @@
 import Client
 import Codec
 import Foundation
+import Spawn
 import Testing
 
 @Suite(.serialized, .timeLimit(.minutes(3))) struct FaultInjectionTests {
@@ -143,13 +144,7 @@ import Testing
 
     @discardableResult
     static func shell(_ arguments: String...) -> Int32 {
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        p.arguments = arguments
-        p.standardOutput = FileHandle.nullDevice
-        p.standardError = FileHandle.nullDevice
-        guard (try? p.run()) != nil else { return -1 }
-        p.waitUntilExit()
-        return p.terminationStatus
+        guard let r = try? Child.run("/usr/bin/env", arguments, killAfter: 60) else { return -1 }
+        return r.status
     }
 }

@@ -6,6 +6,7 @@
 import Client
 import Codec
 import Foundation
+import Spawn
 import Testing
 
 @Suite(.serialized, .timeLimit(.minutes(6))) struct ImageMemoryTests {
@@ -31,17 +32,13 @@ import Testing
     /// A 7000x7000 PNG (about 15 KB; 49 MP, under the 50 MP cap; 490 MB of pixel cache at Q16).
     static func bigPNG(_ dir: URL) async throws -> Bytes {
         let path = dir.appendingPathComponent("big.png").path
-        let convert = Process()
-        convert.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        // The shipped policy keeps the pixel cache in memory: generating it writes no spill file.
-        convert.arguments = ["convert", "-size", "7000x7000", "xc:gray", path]
         var env = ProcessInfo.processInfo.environment
         env["MAGICK_CONFIGURE_PATH"] = ClusterHarness.repoRoot.appendingPathComponent("config/imagemagick").path
         env["MAGICK_TEMPORARY_PATH"] = dir.path
-        convert.environment = env
-        try convert.run()
-        convert.waitUntilExit()
-        try #require(convert.terminationStatus == 0, "convert failed")
+        // The shipped policy keeps the pixel cache in memory: generating it writes no spill file.
+        let convert = try Child.run("/usr/bin/env", ["convert", "-size", "7000x7000", "xc:gray", path],
+                                    environment: env, killAfter: 120)
+        try #require(convert.status == 0, "convert failed: \(convert.errors)")
         return Bytes(try Data(contentsOf: URL(fileURLWithPath: path)))
     }
 

@@ -3,6 +3,7 @@
 import Client
 import Codec
 import Foundation
+import Spawn
 import Testing
 
 @Suite(.serialized, .timeLimit(.minutes(5))) struct ScalingTests {
@@ -24,7 +25,7 @@ import Testing
         // passes it first, which waits until the change took effect while the other lanes
         // keep streaming: two joins, a graceful leave of the original worker, then a crash.
         let done = Mutex2<Set<Int>>([])
-        let joined = Mutex2<[Process]>([])
+        let joined = Mutex2<[Child]>([])
         let once: @Sendable (Int) -> Bool = { step in done.with { $0.insert(step).inserted } }
         // Requests answered so far, and how many had been answered when each change completed.
         let answered = Mutex2(0)

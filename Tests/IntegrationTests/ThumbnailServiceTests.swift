@@ -3,6 +3,7 @@
 import Client
 import Codec
 import Foundation
+import Spawn
 import Testing
 
 @Suite(.serialized, .timeLimit(.minutes(3))) struct ThumbnailServiceTests {
@@ -16,16 +17,11 @@ import Testing
         r = try await CLIRunner.run(["thumbs", "put", images, "--prefix", "t/"], broker: b)
         #expect(r.status == 0, "\(r.stderr)")
 
-        let make = Process()
-        make.executableURL = ClusterHarness.binDir.appendingPathComponent("sepia")
-        make.arguments = ["thumbs", "make", "--spec", "64x64", "--prefix", "t/", "--window", "8", "--json"]
         var env = ProcessInfo.processInfo.environment
         env["SEPIA_BROKER"] = b
-        make.environment = env
-        let out = Pipe()
-        make.standardOutput = out
-        make.standardError = FileHandle.nullDevice
-        try make.run()
+        let make = try Child(ClusterHarness.binDir.appendingPathComponent("sepia").path,
+                             ["thumbs", "make", "--spec", "64x64", "--prefix", "t/", "--window", "8", "--json"],
+                             environment: env, stdout: .pipe, stderr: .null)
         // Kill a worker once the batch is under way (the first thumbnails exist).
         let client = try cluster.client()
         let deadline = ContinuousClock.now + .seconds(60)
@@ -42,7 +38,7 @@ import Testing
             if !started { try await Task.sleep(for: .milliseconds(20)) }
         }
         cluster.kill(cluster.workerProcesses[0])
-        let handle = out.fileHandleForReading
+        let handle = make.standardOutput!
         let data = try await Blocking.run {
             let data = handle.readDataToEndOfFile()
             make.waitUntilExit()

@@ -2,6 +2,7 @@
 // be there after reopening, and no transaction may be there in part.
 import Codec
 import Foundation
+import Spawn
 import Testing
 @testable import Storage
 
@@ -21,13 +22,8 @@ import Testing
     func killedWriterLosesNothingAcknowledged(killAfter: Int) throws {
         let dir = TempDir()
         let path = dir.sub("s")
-        let process = Process()
-        let pipe = Pipe()
         guard let tool = StorageToolBinary.url else { return }  // the trait already says why
-        process.executableURL = tool
-        process.arguments = ["crash-writer", path]
-        process.standardOutput = pipe
-        try process.run()
+        let process = try Child(tool.path, ["crash-writer", path], stdout: .pipe)
         // Watchdog: a hung writer is killed, which ends the read loop below with EOF.
         let watchdog = DispatchWorkItem { [pid = process.processIdentifier] in kill(pid, SIGKILL) }
         DispatchQueue.global().asyncAfter(deadline: .now() + 60, execute: watchdog)
@@ -35,7 +31,7 @@ import Testing
         var text = ""
         var killed = false
         while true {
-            let data = pipe.fileHandleForReading.availableData
+            let data = process.standardOutput!.availableData
             if data.isEmpty { break }  // EOF: the writer is gone
             text += String(decoding: data, as: UTF8.self)
             while let newline = text.firstIndex(of: "\n") {
@@ -57,7 +53,7 @@ import Testing
         #expect(acked == Set(0...highest))
         // Acknowledged ones, and possibly a few synced but not yet acknowledged, are whole.
         var n: UInt64 = 0
-        while store.recordedReply(for: Self.recordKey(n)) != nil || n <= highest {
+        while store.recorded(for: Self.recordKey(n))?.reply != nil || n <= highest {
             try Self.expectWhole(store, n)
             n += 1
         }
@@ -70,7 +66,7 @@ import Testing
         #expect(try store.look(oid(n), .read(offset: 0, length: 0)) == .data(payload(n)), "txn \(n)")
         #expect(try store.look(oid(n), .getXattr(name: b("seq"))) == .data(tag), "txn \(n)")
         #expect(try store.look(oid(n), .omapGetValsByKeys(keys: [b("seq")])) == .entries([KeyValue(b("seq"), tag)], more: false))
-        #expect(store.recordedReply(for: recordKey(n)) == tag, "txn \(n)")
+        #expect(store.recorded(for: recordKey(n))?.reply == tag, "txn \(n)")
     }
 
     static func expectAbsent(_ store: ShardStore, _ n: UInt64) throws {

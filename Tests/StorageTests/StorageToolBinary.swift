@@ -2,6 +2,7 @@
 // drive. SwiftPM puts it next to the test bundle: `swift build --build-tests` (and
 // `swift test`, which builds every target first) builds it before the tests run.
 import Foundation
+import Spawn
 
 enum StorageToolBinary {
     /// The binary in the build products directory, or nil when it was not built.
@@ -24,20 +25,7 @@ enum StorageToolBinary {
     /// returns its stdout.
     static func run(_ arguments: [String], via wrapper: [String] = []) throws -> String {
         guard let url else { throw CocoaError(.fileNoSuchFile) }
-        let process = Process()
-        let pipe = Pipe()
-        if let first = wrapper.first {
-            process.executableURL = URL(fileURLWithPath: first)
-            process.arguments = Array(wrapper.dropFirst()) + [url.path] + arguments
-        } else {
-            process.executableURL = url
-            process.arguments = arguments
-        }
-        process.standardOutput = pipe
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        let output = pipe.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return String(decoding: output, as: UTF8.self)
+        let command = wrapper.isEmpty ? [url.path] + arguments : wrapper + [url.path] + arguments
+        return try Child.run(command[0], Array(command.dropFirst())).text
     }
 }

@@ -4,6 +4,7 @@ import Client
 import Codec
 import Config
 import Foundation
+import Spawn
 
 struct Cluster: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -96,17 +97,12 @@ struct Cluster: AsyncParsableCommand {
                   let log = FileHandle(forWritingAtPath: logPath) else {
                 throw CommandFailure("cluster up", CLIError.failed("cannot write \(logPath)"))
             }
-            let p = Process()
-            p.executableURL = LocalCluster.binary("sepia")
             var args = ["cluster", "up", "--workers", String(workers), "--threads", String(threads), "--data", dataPath,
                         "--client-endpoint", clientEndpoint, "--worker-endpoint", workerEndpoint]
             if let config { args += ["--config", config] }
             if let classes { args += ["--classes", classes] }
-            p.arguments = args
-            p.standardOutput = log
-            p.standardError = log
-            p.standardInput = FileHandle.nullDevice
-            try p.run()
+            let p = try Child(LocalCluster.binary("sepia").path, args, stdin: .null, stdout: .file(log), stderr: .file(log),
+                              detached: true)
             // Wait for the child to write its state file and serve.
             let deadline = ContinuousClock.now + .seconds(40)
             while ContinuousClock.now < deadline {

@@ -1,11 +1,12 @@
 // Starts a broker and N workers on loopback, restarts crashed workers, stops all cleanly.
 // Used by `sepia cluster up` and by `sepia bench --workers N`.
 import Foundation
+import Spawn
 import Synchronization
 
 final class Supervisor: @unchecked Sendable {
-    // @unchecked Sendable: `children` and `stopping` are guarded by `lock`; termination
-    // handlers run on Foundation's private queue and only take the lock.
+    // @unchecked Sendable: `children` and `stopping` are guarded by `lock`; exit handlers
+    // run on each child's own reaper thread and only take the lock.
 
     struct Options {
         var workers = 1
@@ -23,8 +24,8 @@ final class Supervisor: @unchecked Sendable {
 
     let options: Options
     private let lock = NSLock()
-    private var broker: Process?
-    private var workers: [Int: Process] = [:]
+    private var broker: Child?
+    private var workers: [Int: Child] = [:]
     private var stopping = false
     private(set) var clientEndpoint = ""
     private(set) var workerEndpoint = ""
@@ -51,46 +52,38 @@ final class Supervisor: @unchecked Sendable {
     /// not the configured ones: with a wildcard port (`tcp://127.0.0.1:*`) it would otherwise
     /// get a new port that the workers and clients never learn.
     private func startBroker(endpoints: (client: String, worker: String)? = nil) throws {
-        let p = Process()
-        p.executableURL = LocalCluster.binary("sepia-broker")
         let bind = endpoints ?? (options.clientEndpoint, options.workerEndpoint)
         var args = ["--client-endpoint", bind.client, "--worker-endpoint", bind.worker, "--exit-with-parent"]
         if let c = options.configFile { args += ["--config", c] }
         if let s = options.shards { args += ["--shards", String(s)] }
-        p.arguments = args
-        let out = Pipe()
-        p.standardOutput = out
-        if let logHandle { p.standardError = logHandle }
-        p.terminationHandler = { [weak self] proc in self?.brokerExited(proc) }
-        do { try p.run() } catch {
-            throw CLIError.failed("cannot start \(p.executableURL!.path): \(error.localizedDescription)")
+        let p: Child
+        do {
+            p = try Child(LocalCluster.binary("sepia-broker").path, args, stdout: .pipe,
+                          stderr: logHandle.map { .file($0) } ?? .inherit,
+                          onExit: { [weak self] proc in self?.brokerExited(proc) })
+        } catch {
+            throw CLIError.failed("\(error)")
         }
         lock.withLock { broker = p }
         // The broker prints `sepia-broker: listening client=E worker=E` once bound.
-        let line = try readLine(from: out.fileHandleForReading, prefix: "sepia-broker: listening", timeout: 10)
+        let line = try readLine(from: p.standardOutput!, prefix: "sepia-broker: listening", timeout: 10)
         for part in line.split(separator: " ") {
             if part.hasPrefix("client=") { clientEndpoint = String(part.dropFirst(7)) }
             if part.hasPrefix("worker=") { workerEndpoint = String(part.dropFirst(7)) }
         }
         // Keep draining stdout so the broker never blocks on a full pipe.
-        let handle = out.fileHandleForReading
+        let handle = p.standardOutput!
         Thread.detachNewThread { while !handle.availableData.isEmpty {} }
     }
 
     private func startWorker(_ index: Int) throws {
-        let p = Process()
-        p.executableURL = LocalCluster.binary("sepia-osd")
         var args = ["--broker", workerEndpoint, "--data", options.dataRoot, "--exit-with-parent"]
         if options.threadsPerWorker > 0 { args += ["--threads", String(options.threadsPerWorker)] }
         if let c = options.configFile { args += ["--config", c] }
         if let d = options.classesDirectory { args += ["--classes", d] }
-        p.arguments = args
-        if let logHandle {
-            p.standardOutput = logHandle
-            p.standardError = logHandle
-        }
-        p.terminationHandler = { [weak self] proc in self?.workerExited(index, proc) }
-        try p.run()
+        let log: Child.Stream = logHandle.map { .file($0) } ?? .inherit
+        let p = try Child(LocalCluster.binary("sepia-osd").path, args, stdout: log, stderr: log,
+                          onExit: { [weak self] proc in self?.workerExited(index, proc) })
         let stoppedMeanwhile = lock.withLock { () -> Bool in
             workers[index] = p
             return stopping
@@ -98,7 +91,7 @@ final class Supervisor: @unchecked Sendable {
         if stoppedMeanwhile { p.terminate() }  // stop() ran while this one started
     }
 
-    private func brokerExited(_ p: Process) {
+    private func brokerExited(_ p: Child) {
         let stopping = lock.withLock { self.stopping }
         if !stopping {
             say("broker exited (status \(p.terminationStatus)); restarting on \(clientEndpoint) and \(workerEndpoint)")
@@ -110,7 +103,7 @@ final class Supervisor: @unchecked Sendable {
         }
     }
 
-    private func workerExited(_ index: Int, _ p: Process) {
+    private func workerExited(_ index: Int, _ p: Child) {
         let (stopping, count) = lock.withLock { () -> (Bool, Int) in
             restarts += 1
             return (self.stopping, restarts)
@@ -129,24 +122,17 @@ final class Supervisor: @unchecked Sendable {
 
     /// SIGTERM to the workers (they finish in-flight work and say goodbye), then the broker.
     func stop(timeout: TimeInterval = 15) {
-        let (ws, b) = lock.withLock { () -> ([Process], Process?) in
+        let (ws, b) = lock.withLock { () -> ([Child], Child?) in
             stopping = true
             return (Array(workers.values), broker)
         }
-        for w in ws where w.isRunning { w.terminate() }
-        waitAll(ws, timeout: timeout)
-        if let b, b.isRunning {
-            b.terminate()
-            waitAll([b], timeout: 5)
-        }
-    }
-
-    private func waitAll(_ ps: [Process], timeout: TimeInterval) {
+        for w in ws { w.terminate() }
         let deadline = Date().addingTimeInterval(timeout)
-        for p in ps {
-            while p.isRunning && Date() < deadline { usleep(10_000) }
-            if p.isRunning { kill(p.processIdentifier, SIGKILL) }
+        for w in ws where !w.wait(seconds: max(0, deadline.timeIntervalSinceNow)) {
+            w.signal(SIGKILL)
+            w.waitUntilExit()
         }
+        b?.stop(grace: 5)
     }
 
     private func say(_ text: String) {
