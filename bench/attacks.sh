@@ -24,7 +24,7 @@ trap '"$sepia" cluster down >/dev/null 2>&1 || true; rm -rf "$work"' EXIT
 worker_pid() { pgrep -f "sepia-osd .*--data $work/data" | head -1; }
 rss_mb() { awk '/^VmRSS:/ { printf "%.0f", $2 / 1024 }' "/proc/$1/status" 2>/dev/null || echo "-"; }
 replacements() { grep -c "restarting this worker process" "$work/data/cluster.log" 2>/dev/null || true; }
-ms() { date +%s%N | awk '{ printf "%d", $1 / 1000000 }'; }
+ms() { echo $(( $(date +%s%N) / 1000000 )); }
 
 # One handler per attack: function h(input, output) BODY return 0 end.
 script() {
@@ -38,18 +38,19 @@ printf '%-38s %-22s %9s %8s %s\n' "(idle, before any attack)" "" "" "$(rss_mb "$
 row() {  # NAME BODY [OID]
   local name=$1 oid=${3:-victim}
   script "$2"
-  local before_rep t0 t1 out rc kind pid
+  local before_rep t0 t1 out rc kind message pid
   before_rep=$(replacements)
   t0=$(ms)
   out=$("$sepia" exec "$oid" "$work/attack.lua" h --json --timeout 60 2>/dev/null || true)
   t1=$(ms)
   rc=$(sed -n 's/.*"rc" *: *\(-\{0,1\}[0-9]*\).*/\1/p' <<<"$out" | head -1)
   kind=$(sed -n 's/.*"kind" *: *"\([a-z_]*\)".*/\1/p' <<<"$out" | head -1)
+  message=$(sed -n 's/.*"message" *: *"\([^"]*\)".*/\1/p' <<<"$out" | head -1 | cut -c1-60)
   pid=$(worker_pid)
   local fate="lives"
   [[ $pid != "$pid0" ]] && fate="DIED (new pid $pid)"
   (( $(replacements) > before_rep )) && fate="REPLACED by the watchdog"
-  printf '%-38s %-22s %9d %8s %s\n' "$name" "${rc:-none} ${kind}" $((t1 - t0)) "$(rss_mb "$pid")" "$fate"
+  printf '%-38s %-22s %9d %8s %s\n' "$name" "${rc:-none} ${kind}" $((t1 - t0)) "$(rss_mb "$pid")" "$fate${message:+ — $message}"
   pid0=$pid
 }
 
@@ -66,7 +67,7 @@ row "  then a 1 GB allocation (cap holds)" "local s = string.rep('x', 1e9)"
 row "pure Lua loop" "while true do end"
 row "memory bomb (table growth)" "local t = {} for i = 1, 1e9 do t[i] = i end"
 row "table.sort with a lying comparator" "local t = {} for i = 1, 100000 do t[i] = i end table.sort(t, function() return true end)"
-row "string.rep to 4 GB" "local s = ('x'):rep(2^32)"
+row "string.rep to 2 GB" "local s = ('x'):rep(2^31 - 1)"
 row "omap 64 x 16 MiB values" "local v = bufferlist.new() v:append(('x'):rep(16777216)) for i = 1, 64 do cls.map_set_val('k' .. i, v) end" omap-victim
 row "map_set_vals 3 x 100000 entries" "for r = 1, 3 do local t = {} for i = 1, 100000 do t[r .. ':' .. i] = 'v' end cls.map_set_vals(t) end" omap-victim
 log0=$(stat -c %s "$work/data/cluster.log")
